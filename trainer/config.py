@@ -159,7 +159,9 @@ class _Reader:
             raise self.fail(key, f"must be at least {minimum}, got {value!r}")
         return float(value)
 
-    def integer(self, data: Mapping[str, Any], key: str, default: int, *, minimum: int = 0, maximum: int | None = None) -> int:
+    def integer(
+        self, data: Mapping[str, Any], key: str, default: int, *, minimum: int = 0, maximum: int | None = None
+    ) -> int:
         value = data.get(key.rsplit(".", 1)[-1], default)
         if isinstance(value, bool) or not isinstance(value, int):
             raise self.fail(key, f"expected an integer, got {value!r}")

@@ -61,18 +61,18 @@ class Supervisor:
     Attributes:
         specs: the tenants, in start order (stopped in reverse).
         policy: restart delays and intensity.
-        store: where states are written; the supervisor is its only writer.
         clock: monotonic seconds; injected so tests run backoff with no real waiting.
         sleep: waits between incarnations; injected for the same reason.
         rand: the jitter source.
+        store: where states are written; the supervisor is its only writer.
     """
 
     specs: Sequence[TenantSpec]
     policy: RestartPolicy
-    store: StatusStore = attrs.field()
     clock: Callable[[], float] = time.monotonic
     sleep: Sleep = asyncio.sleep
     rand: Rand = random.random
+    store: StatusStore = attrs.field()
     _tasks: dict[TenantId, asyncio.Task[None]] = attrs.field(factory=dict, init=False)
     _live: dict[TenantId, Tenant] = attrs.field(factory=dict, init=False)
     _started_at: dict[TenantId, float] = attrs.field(factory=dict, init=False)
@@ -115,9 +115,7 @@ class Supervisor:
                         log.error("tenant.failed", restarts=restarts, error=repr(exc))
                         return
                     delay = delay_for(restarts, self.policy, self.rand)
-                    self.store.transition(
-                        spec.id, TenantState.BACKING_OFF, error=exc, restarts=restarts, delay_s=delay
-                    )
+                    self.store.transition(spec.id, TenantState.BACKING_OFF, error=exc, restarts=restarts, delay_s=delay)
                     log.warning("tenant.restart_scheduled", restarts=restarts, delay_s=round(delay, 3), error=repr(exc))
                     await self.sleep(delay)
                 finally:
@@ -158,7 +156,11 @@ class Supervisor:
                     await changed.wait()
         snapshot = self.store.snapshot()
         missing = tuple(
-            Missing(t, snapshot[t].state.value if t in snapshot else "starting", snapshot[t].error if t in snapshot else None)
+            Missing(
+                t,
+                snapshot[t].state.value if t in snapshot else "starting",
+                snapshot[t].error if t in snapshot else None,
+            )
             for t in required
             if t not in snapshot or snapshot[t].state is not TenantState.READY
         )
