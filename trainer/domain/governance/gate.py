@@ -70,8 +70,9 @@ def enforce_budget_gate(
         plan_id = next(iter(plans))
         raise _denied(
             plan_id,
-            "governance_context",
-            f"The session is governed by plan {plan_id!r}; call check_governance and pass its governance_context.",
+            "budget_authority",
+            f"Signal activation requires governance approval: plan {plan_id!r} governs this account. "
+            "Call check_governance first and pass its governance_context.",
         )
     for plan in plans.values():
         _enforce_plan(plan, amount, currency, purchase_type, seller)
