@@ -21,11 +21,13 @@ CAPABILITIES_SUMMARY: Final = "Agent capabilities retrieved"
 # storyboards from supported_protocols alone.
 EMIT_SPECIALISMS_OPTION: Final = "emit_specialisms"
 
+# Envelope fields carry descriptions, not types: a buyer claiming a version as a string must get
+# the pipeline's VERSION_UNSUPPORTED, not a schema rejection from the transport.
 ENVELOPE_PROPERTIES: Final[Mapping[str, Any]] = {
-    "context": {"type": "object", "additionalProperties": True},
-    "ext": {"type": "object", "additionalProperties": True},
-    "adcp_major_version": {"type": "integer"},
-    "adcp_version": {"type": "string"},
+    "context": {"description": "Opaque object echoed back on every response."},
+    "ext": {"description": "Extension fields."},
+    "adcp_major_version": {"description": "The AdCP major version the request conforms to (3)."},
+    "adcp_version": {"description": "The AdCP release the request conforms to (3.x)."},
 }
 
 
@@ -45,8 +47,8 @@ def object_schema(properties: Mapping[str, Any] | None = None) -> dict[str, Any]
 CAPABILITIES_SCHEMA: Final = object_schema({"protocols": {"type": "array", "items": {"type": "string"}}})
 TASKS_GET_SCHEMA: Final = object_schema(
     {
-        "task_id": {"type": "string", "minLength": 1, "maxLength": 128},
-        "account": {"type": "object", "additionalProperties": True},
+        "task_id": {"description": "The task id a submitted reply carried (1 to 128 characters)."},
+        "account": {"description": "Account reference: {account_id} or {brand, operator, sandbox?}."},
     }
 )
 
