@@ -61,6 +61,21 @@ def test_blocks_scenarios_and_known_specialisms_are_added() -> None:
     assert logs[0]["specialisms"] == ["made-up-specialism"]
 
 
+def test_only_schema_enum_scenarios_are_advertised() -> None:
+    """compliance_testing lists only the schema's enum scenarios, and is omitted when none remain."""
+    payload = capabilities_payload(
+        ["get_products"],
+        scenarios=[
+            "force_media_buy_status",
+            "force_create_media_buy_arm",
+            "force_task_completion",
+            "simulate_delivery",
+        ],
+    )
+    assert payload["compliance_testing"] == {"scenarios": ["force_media_buy_status", "simulate_delivery"]}
+    assert "compliance_testing" not in capabilities_payload(["get_products"], scenarios=["force_task_completion"])
+
+
 def test_known_specialisms_cover_the_reference_tenants() -> None:
     """Every specialism the reference tenants declare is one the 3.0.6 runner knows."""
     declared = {

@@ -102,6 +102,20 @@ KNOWN_SPECIALISMS: Final = frozenset(
     }
 )
 
+# The scenario names the 3.0.6 response schema allows in compliance_testing.scenarios (an enum):
+# other listed scenarios (force_create_media_buy_arm, ...) are discoverable through
+# list_scenarios only, as on the reference agent.
+CAPABILITY_SCENARIOS: Final = frozenset(
+    {
+        "force_creative_status",
+        "force_account_status",
+        "force_media_buy_status",
+        "force_session_status",
+        "simulate_delivery",
+        "simulate_budget_spend",
+    }
+)
+
 ACCOUNT_BLOCK: Final[Mapping[str, Any]] = {"require_operator_auth": True, "supported_billing": ["agent", "operator"]}
 
 
@@ -130,16 +144,18 @@ def capabilities_payload(
     """Return a tenant's ``get_adcp_capabilities`` payload.
 
     ``blocks`` are the tenant's own top-level blocks (``media_buy``, ``brand``, ...); they may
-    override the derived ones. ``scenarios`` become ``compliance_testing.scenarios`` when any are
-    given; ``specialisms`` are filtered through ``KNOWN_SPECIALISMS`` and omitted when empty.
+    override the derived ones. ``scenarios`` that the schema's enum allows become
+    ``compliance_testing.scenarios`` (the block is omitted when none remain); ``specialisms`` are
+    filtered through ``KNOWN_SPECIALISMS`` and omitted when empty.
     """
     payload: JsonObject = {
         "adcp": {"major_versions": [3], "idempotency": {"supported": True, "replay_ttl_seconds": REPLAY_TTL_SECONDS}},
         "supported_protocols": supported_protocols(tool_names),
         "account": dict(ACCOUNT_BLOCK),
     }
-    if scenarios:
-        payload["compliance_testing"] = {"scenarios": list(scenarios)}
+    advertised = [scenario for scenario in scenarios if scenario in CAPABILITY_SCENARIOS]
+    if advertised:
+        payload["compliance_testing"] = {"scenarios": advertised}
     emitted = known_specialisms(specialisms)
     if emitted:
         payload["specialisms"] = emitted
