@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, MutableMapping
+from collections.abc import Awaitable, Callable, Iterator, MutableMapping
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -84,10 +84,10 @@ async def live_url(
     aiohttp_server: Callable[[web.Application], Awaitable[TestServer]],
     trainer_config: Config,
     platform: Platform,
-) -> AsyncIterator[str]:
+) -> str:
     """The base URL of a full trainer on a loopback port, for real MCP clients."""
     server = await aiohttp_server(create_app(trainer_config, platform=platform))
-    yield str(server.make_url("")).rstrip("/")
+    return str(server.make_url("")).rstrip("/")
 
 
 @pytest.fixture

@@ -17,6 +17,11 @@ async def _echo(call: ToolCall) -> dict[str, Any]:
     return {"echo": call.args.get("text", ""), "tenant": call.tenant, "principal": call.principal}
 
 
+async def _nap(call: ToolCall) -> dict[str, Any]:
+    await asyncio.sleep(float(call.args.get("seconds", 0.1)))
+    return {"slept": True}
+
+
 async def _boom(call: ToolCall) -> dict[str, Any]:
     raise RuntimeError("tool exploded")
 
@@ -25,6 +30,7 @@ def echo_tools() -> list[ToolSpec]:
     return [
         ToolSpec("echo", "Return the text it is given.", ECHO_SCHEMA, _echo, read_only=True),
         ToolSpec("boom", "Always raise.", {"type": "object"}, _boom),
+        ToolSpec("nap", "Sleep for `seconds`, as a slow tool would.", {"type": "object"}, _nap),
     ]
 
 
@@ -105,3 +111,9 @@ class CrashSwitch:
 
     def crash(self, error: Exception | None = None) -> None:
         self.incarnations[-1].crash(error or RuntimeError("crashed after ready"))
+
+
+async def build_slow(ctx: TenantContext) -> Tenant:
+    """A factory that takes ``options.delay_s`` to build, as a tenant loading a big catalogue would."""
+    await asyncio.sleep(float(ctx.options.get("delay_s", 0.5)))
+    return echo_tenant(ctx.id)

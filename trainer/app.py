@@ -12,6 +12,7 @@ import time
 from collections.abc import AsyncIterator, Callable
 from typing import Final
 
+import attrs
 import structlog
 from aiohttp import web
 
@@ -44,28 +45,39 @@ class BootFailed(Exception):
         self.report = report
 
 
-def tenant_specs(config: Config, platform: Platform, endpoints: dict[TenantId, McpEndpoint]) -> list[TenantSpec]:
+def tenant_specs(config: Config, platform: Platform) -> list[TenantSpec]:
     """Build one spec per configured tenant; every factory is imported here, before anything starts.
 
     Raises:
         ConfigError: when a factory cannot be imported.
     """
-    return [_spec(config, tenant, platform, endpoints) for tenant in config.tenants]
+    return [_spec(config, row, platform) for row in config.tenants]
 
 
-def _spec(config: Config, row: TenantConfig, platform: Platform, endpoints: dict[TenantId, McpEndpoint]) -> TenantSpec:
-    factory = row.load_factory()
+def _spec(config: Config, row: TenantConfig, platform: Platform) -> TenantSpec:
+    factory = row.load_factory(config.source)
     context = TenantContext(id=row.id, config=config, platform=platform, options=row.options)
 
     async def build() -> Tenant:
         tenant = await factory(context)
         if tenant.id != row.id:
             raise ValueError(f"factory {row.factory} built tenant {tenant.id!r} for config row {row.id!r}")
-        # The endpoint is built here, while the tenant is STARTING, so no request pays for it.
-        endpoints[row.id] = McpEndpoint(tenant, platform, config.max_body_bytes)
         return tenant
 
     return TenantSpec(id=row.id, build=build, required=row.required)
+
+
+def _with_endpoint(
+    spec: TenantSpec, endpoints: dict[TenantId, McpEndpoint], platform: Platform, limit: int
+) -> TenantSpec:
+    """Wrap a spec's build so each incarnation gets its MCP endpoint while it is STARTING, not on a request."""
+
+    async def build() -> Tenant:
+        tenant = await spec.build()
+        endpoints[spec.id] = McpEndpoint(tenant, platform, limit)
+        return tenant
+
+    return attrs.evolve(spec, build=build)
 
 
 def create_app(
@@ -85,7 +97,10 @@ def create_app(
     """
     platform = platform or Platform.from_config(config)
     endpoints: dict[TenantId, McpEndpoint] = {}
-    specs = specs if specs is not None else tenant_specs(config, platform, endpoints)
+    specs = [
+        _with_endpoint(spec, endpoints, platform, config.max_body_bytes)
+        for spec in (specs if specs is not None else tenant_specs(config, platform))
+    ]
     supervisor = supervisor_factory(specs) if supervisor_factory is not None else Supervisor(specs, config.restart)
     router = TenantRouter(supervisor, endpoints, Authenticator(config.auth), config.allowed_origins)
 

@@ -82,7 +82,7 @@ class TenantConfig:
     enabled: bool = True
     options: Mapping[str, Any] = attrs.field(factory=dict)
 
-    def load_factory(self) -> TenantFactory:
+    def load_factory(self, source: str) -> TenantFactory:
         """Import the factory.
 
         Raises:
@@ -94,9 +94,9 @@ class TenantConfig:
             for part in attr.split("."):
                 target = getattr(target, part)
         except (ImportError, AttributeError) as exc:
-            raise ConfigError(f"tenants.{self.id}.factory: cannot import {self.factory!r}: {exc}") from exc
+            raise ConfigError(f"{source}: tenants.{self.id}.factory: cannot import {self.factory!r}: {exc}") from exc
         if not callable(target):
-            raise ConfigError(f"tenants.{self.id}.factory: {self.factory!r} is not callable")
+            raise ConfigError(f"{source}: tenants.{self.id}.factory: {self.factory!r} is not callable")
         factory: TenantFactory = target
         return factory
 
