@@ -148,7 +148,7 @@ async def test_health_ready_and_status(rig: Rig) -> None:
     status = await (await rig.client.get("/status")).json()
     assert status["version"]
     assert status["uptime_s"] >= 0
-    assert status["tenants"]["alpha"]["tools"] == ["echo", "boom"]
+    assert status["tenants"]["alpha"]["tools"] == ["echo", "boom", "nap"]
     assert status["tenants"]["beta"]["restarts"] >= 1
     assert "beta init broke" in status["tenants"]["beta"]["last_error"]
 
