@@ -54,6 +54,7 @@ DEFAULT_FROZEN_TIME: Final = "2026-06-01T12:00:00Z"
 DEFAULT_TENANT_TIMEOUT_S: Final = 300.0
 READY_TIMEOUT_S: Final = 60.0
 STOP_TIMEOUT_S: Final = 15.0
+MAX_STEPS_SHOWN: Final = 6
 
 # Ports Node's fetch (undici, the WHATWG "bad port" list) refuses to connect to.
 # fmt: off
@@ -532,9 +533,13 @@ def report(results: Sequence[TenantResult], floors: Mapping[str, Floor], *, chec
         lines += ["", f"{r.tenant}: {len(failing)} failing storyboards"]
         for storyboard, failures in failing.items():
             lines.append(f"  {storyboard}")
-            for f in failures:
+            # A storyboard the server does not support at all fails every step the same way; a few show why.
+            shown = failures if len(failures) <= MAX_STEPS_SHOWN else failures[: MAX_STEPS_SHOWN - 1]
+            for f in shown:
                 reason = " ".join(f.reason.split())
                 lines.append(f"    {f.step_id}: {reason[:220]}")
+            if hidden := len(failures) - len(shown):
+                lines.append(f"    ... {hidden} more failing steps in results/{r.tenant}.summary.json")
     return "\n".join(lines)
 
 
