@@ -1,0 +1,11 @@
+"""The /sales tenant (reference section 2.3); its tools are being wired (issue 3)."""
+
+from __future__ import annotations
+
+from trainer.adcp.tenant_kit import build_tenant
+from trainer.tenant import Tenant, TenantContext
+
+
+async def build(ctx: TenantContext) -> Tenant:
+    """Return the tenant with the shared tools only, until its own tools land."""
+    return build_tenant(ctx, tools=[])
