@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -212,7 +213,7 @@ def test_unknown_standards_is_reference_not_found(call: Any, field: str) -> None
 def test_bad_calibration_and_delivery_input_names_the_field(standards: dict[str, Any]) -> None:
     """A missing artifact or malformed records fail on their field."""
     standards_id = _id(standards)
-    cases = [
+    cases: list[tuple[Callable[[], object], str]] = [
         (lambda: calibrate(standards, {"standards_id": standards_id}), "artifact"),
         (lambda: validate_delivery(standards, {"standards_id": standards_id, "records": []}), "records"),
         (lambda: validate_delivery(standards, {"standards_id": standards_id, "records": [{}]}), "records[0].record_id"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -153,10 +154,11 @@ def test_session_holds_at_most_one_hundred_lists(kind: Any) -> None:
 @pytest.mark.parametrize(("kind", "code"), [(PROPERTY_LISTS, "REFERENCE_NOT_FOUND"), (COLLECTION_LISTS, "NOT_FOUND")])
 def test_unknown_list_id_uses_the_kinds_not_found_code(kind: Any, code: str) -> None:
     """get and update on an unknown id fail with the reference's code for that list kind."""
-    for operation in (
+    operations: list[Callable[[], object]] = [
         lambda: get_list(kind, {}, {"list_id": "nope"}, NOW),
         lambda: update_list(kind, {}, {"list_id": "nope"}, NOW),
-    ):
+    ]
+    for operation in operations:
         with pytest.raises(AdcpError) as caught:
             operation()
         assert (caught.value.code, caught.value.field) == (code, "list_id")
