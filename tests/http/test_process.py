@@ -220,3 +220,48 @@ async def test_bad_config_exits_2_with_one_line_naming_file_and_key(tmp_path: Pa
     assert lines[0].startswith(f"trainer: config error: {path}")
     assert message in lines[0]
     assert b"boot.started" not in stdout
+
+
+async def test_smoke_command_passes_against_a_live_trainer(live_url: str) -> None:
+    """`python -m trainer smoke URL` checks every configured tenant and exits 0 when all answer."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "trainer",
+        "smoke",
+        live_url,
+        "--budget-s",
+        "10",
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+        env=env,
+        cwd=ROOT,
+    )
+    async with asyncio.timeout(60):
+        stdout, stderr = await process.communicate()
+    assert process.returncode == 0, stdout.decode() + stderr.decode()
+    lines = stdout.decode().strip().splitlines()
+    for tenant in ("sales", "signals", "governance", "creative", "creative-builder", "brand"):
+        assert any(tenant in line for line in lines), lines
+
+
+async def test_smoke_command_fails_when_nothing_listens() -> None:
+    """The smoke check exits non-zero once its budget is spent against a closed port."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "trainer",
+        "smoke",
+        f"http://127.0.0.1:{free_port()}",
+        "--budget-s",
+        "0.5",
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+        env=env,
+        cwd=ROOT,
+    )
+    async with asyncio.timeout(60):
+        await process.communicate()
+    assert process.returncode != 0
