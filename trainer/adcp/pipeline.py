@@ -139,6 +139,10 @@ def _shape(
         body = _with_context(payload, context)
         return ToolOutcome(body, summary if summary is not None else _compact(body), True), None
     text = _success_text(spec, payload, summary)
+    if not spec.mutating:
+        # Only mutating tools are replayed; copying a read tool's (often large) payload would be
+        # pure cost on the hottest paths (get_products, get_signals).
+        return ToolOutcome(_with_context(payload, context), text, False), None
     # A deep copy: a handler may hand out objects it keeps mutating (a stored media buy), and a
     # replay must show the reply as first sent.
     return ToolOutcome(_with_context(payload, context), text, False), CachedReply(orjson.loads(_compact(payload)), text)
