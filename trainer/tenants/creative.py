@@ -1,11 +1,180 @@
-"""The /creative tenant (reference section 2.6); its tools are being wired (issue 5)."""
+"""The /creative tenant: a creative ad server with a library, builds, previews and delivery (reference section 2.6).
+
+The creative tools are defined here once and served by both creative tenants; /creative-builder
+(``trainer.tenants.creative_builder``) differs only in the specialisms it claims. Unlike the
+reference's builder, both serve ``list_creatives`` and ``get_creative_delivery``.
+
+Pending shared pieces (wired as their owners land them): ``list_creative_formats``,
+``sync_creatives`` (with provenance policy and brand threading) and ``list_creatives`` from
+``trainer.domain.creatives``, the format catalogue lookup builds read dimensions from, and the
+creative comply scenarios from ``trainer.domain.sales.comply``.
+"""
 
 from __future__ import annotations
 
-from trainer.adcp.tenant_kit import build_tenant
-from trainer.tenant import Tenant, TenantContext
+from collections.abc import Mapping, Sequence
+from typing import Any, Final
+
+from trainer.adcp.tenant_kit import build_tenant, object_schema
+from trainer.domain.brand.catalogue import BrandCatalogue, load_catalogue
+from trainer.domain.creative_build.build import BrandLook, BuildContext, build_creative, parse_build_request
+from trainer.domain.creative_build.delivery import creative_delivery, parse_delivery_request, resolve_variant
+from trainer.domain.creative_build.formats import FormatLookup, no_catalogue
+from trainer.domain.creative_build.library import find_creative
+from trainer.domain.creative_build.preview import PreviewContext, preview_creative
+from trainer.domain.creative_build.render import style_from_identity
+from trainer.tenant import JsonObject, Tenant, TenantContext, ToolCall, ToolSpec
+
+CREATIVE_CAPABILITIES: Final[Mapping[str, Any]] = {
+    "creative": {
+        "has_creative_library": True,
+        "supports_generation": True,
+        "supports_transformation": True,
+        "supports_compliance": False,
+    },
+}
+
+ACCOUNT_PROPERTY: Final = {"description": "Account reference: {account_id} or {brand: {domain}, operator}."}
+FORMAT_ID_PROPERTY: Final = {"description": "A format_id object {agent_url, id, width?, height?, duration_ms?}."}
+
+BUILD_SCHEMA: Final = object_schema(
+    {
+        "creative_id": {"description": "Library mode: the creative in the buyer's library to build a tag for."},
+        "creative_manifest": {"description": "Transform mode: the manifest {format_id, assets} to adapt."},
+        "message": {"description": "Generative mode: the brief; with a manifest, refinement instructions."},
+        "target_format_id": FORMAT_ID_PROPERTY,
+        "target_format_ids": {"description": "Several target formats (up to 50): the reply lists creative_manifests."},
+        "media_buy_id": {"description": "The buy a library tag is trafficked on."},
+        "package_id": {"description": "The package within that buy."},
+        "brand": {"description": "The brand the creative is for: {domain}."},
+        "quality": {"description": "draft or production."},
+        "include_preview": {"description": "Render previews of the built creative."},
+        "preview_inputs": {"description": "Macro sets for the previews: [{name, macros}]."},
+        "preview_output_format": {"description": "url, html or both."},
+        "macro_values": {"description": "Macro values substituted into the serving tags."},
+        "idempotency_key": {"description": "A unique key per build (16-255 of A-Za-z0-9_.:-)."},
+        "account": ACCOUNT_PROPERTY,
+    }
+)
+PREVIEW_SCHEMA: Final = object_schema(
+    {
+        "request_type": {"description": "single, batch or variant (required)."},
+        "creative_manifest": {"description": "single: the manifest to preview."},
+        "creative_id": {"description": "single: a library creative instead of a manifest."},
+        "format_id": FORMAT_ID_PROPERTY,
+        "inputs": {"description": "Macro sets, one preview each: [{name, macros}]."},
+        "requests": {"description": "batch: up to 50 {creative_manifest, inputs?, output_format?}."},
+        "variant_id": {"description": "variant: a variant id get_creative_delivery reported."},
+        "output_format": {"description": "url (default), html or both."},
+        "quality": {"description": "draft or production."},
+        "account": ACCOUNT_PROPERTY,
+    }
+)
+DELIVERY_SCHEMA: Final = object_schema(
+    {
+        "media_buy_ids": {"description": "Buys to report on."},
+        "creative_ids": {"description": "Creatives to report on (a filter when buys are given)."},
+        "start_date": {"description": "First day reported (YYYY-MM-DD)."},
+        "end_date": {"description": "Last day reported (YYYY-MM-DD)."},
+        "max_variants": {"description": "The most variants listed per creative."},
+        "pagination": {"description": "{max_results, cursor}."},
+        "account": ACCOUNT_PROPERTY,
+    }
+)
+
+
+def _brand_domain(args: Mapping[str, Any]) -> str | None:
+    account = args.get("account")
+    for holder in (args.get("brand"), account.get("brand") if isinstance(account, Mapping) else None):
+        domain = holder.get("domain") if isinstance(holder, Mapping) else None
+        if isinstance(domain, str) and domain:
+            return domain
+    return None
+
+
+def _build_summary(payload: JsonObject) -> str:
+    manifests = payload.get("creative_manifests")
+    count = len(manifests) if isinstance(manifests, list) else 1
+    return f"Built {count} creative manifest{'s' if count != 1 else ''}"
+
+
+def creative_tools(brands: BrandCatalogue, formats: FormatLookup = no_catalogue) -> list[ToolSpec]:
+    """Return the creative tools both creative tenants serve, over a brand catalogue and a format lookup."""
+
+    def brand_look(args: Mapping[str, Any]) -> BrandLook | None:
+        domain = _brand_domain(args)
+        brand = brands.brand_for_domain(domain) if domain is not None else None
+        if brand is None:
+            return None
+        tagline = brand.identity.get("tagline")
+        return BrandLook(
+            brand.name, brand.domain, style_from_identity(brand.identity), tagline if isinstance(tagline, str) else None
+        )
+
+    async def build(call: ToolCall) -> JsonObject:
+        request = parse_build_request(call.args)
+        session = call.session()
+        ctx = BuildContext(
+            now=call.clock.now(),
+            formats=formats,
+            find_creative=lambda creative_id: find_creative(session, creative_id),
+            brand=brand_look(call.args),
+        )
+        return build_creative(request, ctx)
+
+    async def preview(call: ToolCall) -> JsonObject:
+        session = call.session()
+        look = brand_look(call.args)
+        ctx = PreviewContext(
+            now=call.clock.now(),
+            formats=formats,
+            find_creative=lambda creative_id: find_creative(session, creative_id),
+            style=look.style if look is not None else None,
+        )
+        return preview_creative(call.args, ctx, lambda variant, creative: resolve_variant(session, variant, creative))
+
+    async def delivery(call: ToolCall) -> JsonObject:
+        return creative_delivery(parse_delivery_request(call.args), call.session(), call.clock.now())
+
+    return [
+        ToolSpec(
+            "build_creative",
+            "Build a traffickable creative: from a library creative_id, by transforming a manifest, or from a brief; "
+            "one target format or many.",
+            BUILD_SCHEMA,
+            build,
+            mutating=True,
+            summary=_build_summary,
+        ),
+        ToolSpec(
+            "preview_creative",
+            "Preview creatives as a URL, inline HTML or both: one manifest, a batch of up to 50, or a variant.",
+            PREVIEW_SCHEMA,
+            preview,
+            read_only=True,
+            summary=lambda payload: f"Preview ready ({payload['response_type']})",
+        ),
+        ToolSpec(
+            "get_creative_delivery",
+            "Report delivery per creative and per variant for media buys or creatives.",
+            DELIVERY_SCHEMA,
+            delivery,
+            read_only=True,
+            summary=lambda payload: f"Delivery for {len(payload['creatives'])} creatives",
+        ),
+    ]
+
+
+async def build_creative_tenant(ctx: TenantContext, specialisms: Sequence[str]) -> Tenant:
+    """Return a creative tenant claiming ``specialisms``.
+
+    Raises:
+        ValueError, KeyError: when the packaged brand data is inconsistent.
+    """
+    tools = creative_tools(load_catalogue())
+    return build_tenant(ctx, tools=tools, capabilities=CREATIVE_CAPABILITIES, specialisms=specialisms)
 
 
 async def build(ctx: TenantContext) -> Tenant:
-    """Return the tenant with the shared tools only, until its own tools land."""
-    return build_tenant(ctx, tools=[])
+    """Return the /creative tenant, an ad server."""
+    return await build_creative_tenant(ctx, ["creative-ad-server"])

@@ -1,11 +1,16 @@
-"""The /creative-builder tenant (reference section 2.6); its tools are being wired (issue 5)."""
+"""The /creative-builder tenant: template and generative creative building (reference section 2.6).
+
+It serves the same tools as /creative (``trainer.tenants.creative``), library and delivery
+included, where the reference's builder answered UNSUPPORTED_FEATURE for ``list_creatives`` and
+``get_creative_delivery`` and skipped brand threading on ``sync_creatives``.
+"""
 
 from __future__ import annotations
 
-from trainer.adcp.tenant_kit import build_tenant
 from trainer.tenant import Tenant, TenantContext
+from trainer.tenants.creative import build_creative_tenant
 
 
 async def build(ctx: TenantContext) -> Tenant:
-    """Return the tenant with the shared tools only, until its own tools land."""
-    return build_tenant(ctx, tools=[])
+    """Return the /creative-builder tenant, a template and generative creative agent."""
+    return await build_creative_tenant(ctx, ["creative-template", "creative-generative"])

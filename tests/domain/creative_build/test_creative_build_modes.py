@@ -88,6 +88,20 @@ def test_multiple_targets_give_one_manifest_each(build_ctx: BuildContext, schema
     schema_valid("build_creative", result)
 
 
+def test_target_format_ids_win_over_a_single_target(build_ctx: BuildContext) -> None:
+    """Sent together, the plural list decides the targets and the reply's shape."""
+    result = _build(
+        build_ctx,
+        creative_manifest=MANIFEST,
+        target_format_id=fmt("display_300x250"),
+        target_format_ids=[fmt("display_728x90"), fmt("display_320x50")],
+    )
+    assert [manifest["format_id"]["id"] for manifest in result["creative_manifests"]] == [
+        "display_728x90",
+        "display_320x50",
+    ]
+
+
 def test_one_entry_in_target_format_ids_still_lists_manifests(build_ctx: BuildContext) -> None:
     """The plural field always answers with the plural shape."""
     result = _build(build_ctx, creative_manifest=MANIFEST, target_format_ids=[fmt("display_300x250")])
@@ -153,7 +167,6 @@ def test_macro_values_are_percent_encoded_into_tags(build_ctx: BuildContext) -> 
         ({"creative_id": "x", "target_format_id": fmt("bad id!")}, "target_format_id.id"),
         ({"creative_id": "x", "target_format_ids": []}, "target_format_ids"),
         ({"creative_id": "x", "target_format_ids": [fmt("a"), "b"]}, "target_format_ids[1]"),
-        ({"creative_id": "x", "target_format_id": fmt("a"), "target_format_ids": [fmt("a")]}, "target_format_ids"),
         ({"creative_id": "x", "target_format_ids": [fmt("a")] * (MAX_TARGETS + 1)}, "target_format_ids"),
         ({"creative_manifest": {"format_id": fmt("a")}}, "creative_manifest.assets"),
         (

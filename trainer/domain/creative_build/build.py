@@ -110,8 +110,8 @@ class BuildRequest:
 
 def _targets(args: Mapping[str, Any]) -> tuple[tuple[FormatRef, ...], bool]:
     single, many = args.get("target_format_id"), args.get("target_format_ids")
-    if single is not None and many is not None:
-        raise invalid("target_format_ids", "Give target_format_id or target_format_ids, not both")
+    # When both are sent the plural list wins: the storyboard runner carries a target_format_id
+    # over from earlier steps into multi-format builds.
     if many is not None:
         if not isinstance(many, list) or not many:
             raise invalid("target_format_ids", "target_format_ids must be a non-empty array of format_id objects")
@@ -149,8 +149,8 @@ def parse_build_request(args: Mapping[str, Any]) -> BuildRequest:
 
     Raises:
         AdcpError: INVALID_REQUEST naming the field: ``creative_manifest...``, ``creative_id``,
-            ``message``, ``target_format_id...``/``target_format_ids...`` (both given, empty, over
-            50, or missing for a generative build), ``quality``, ``include_preview``,
+            ``message``, ``target_format_id...``/``target_format_ids...`` (empty, over 50, or missing
+            for a generative build), ``quality``, ``include_preview``,
             ``preview_inputs[i]...``, ``preview_output_format``, ``macro_values...``, ``brand.domain``;
             naming ``creative_manifest`` when nothing says what to build from.
     """
