@@ -139,3 +139,27 @@ async def test_bad_input_is_an_error_naming_the_field(
     result = await call_tool("creative", tool, args)
     assert result["isError"] is True
     assert result["structuredContent"]["adcp_error"]["field"] == field
+
+
+async def test_report_usage_reconciles_against_the_rate(call_tool: CallTool) -> None:
+    """Usage at the hero video's 0.50 CPM is accepted; a record with a wrong cost is named in errors."""
+    record = {
+        "account": {"account_id": "acct_acme_creative"},
+        "creative_id": "campaign_hero_video",
+        "pricing_option_id": "po_vast_30s_cpm",
+        "impressions": 2_400_000,
+        "vendor_cost": 1200.0,
+        "currency": "USD",
+    }
+    result = await call_tool(
+        "creative",
+        "report_usage",
+        {
+            "reporting_period": {"start": "2026-03-01T00:00:00Z", "end": "2026-03-31T23:59:59Z"},
+            "usage": [record, {**record, "vendor_cost": 99.0}],
+            "idempotency_key": "usage-report-0000001",
+        },
+    )
+    payload = result["structuredContent"]
+    assert payload["accepted"] == 1
+    assert [error["field"] for error in payload["errors"]] == ["usage[1].vendor_cost"]

@@ -23,6 +23,7 @@ from trainer.domain.creative_build.formats import FormatLookup, no_catalogue
 from trainer.domain.creative_build.library import find_creative
 from trainer.domain.creative_build.preview import PreviewContext, preview_creative
 from trainer.domain.creative_build.render import style_from_identity
+from trainer.domain.creative_build.usage import library_rate, report_usage
 from trainer.tenant import JsonObject, Tenant, TenantContext, ToolCall, ToolSpec
 
 CREATIVE_CAPABILITIES: Final[Mapping[str, Any]] = {
@@ -82,6 +83,17 @@ DELIVERY_SCHEMA: Final = object_schema(
     }
 )
 
+USAGE_SCHEMA: Final = object_schema(
+    {
+        "reporting_period": {"description": "{start, end} date-times the records cover (required)."},
+        "usage": {
+            "description": "Records: [{account, creative_id, pricing_option_id, impressions, vendor_cost, currency}]."
+        },
+        "idempotency_key": {"description": "A unique key per report (16-255 of A-Za-z0-9_.:-)."},
+        "account": ACCOUNT_PROPERTY,
+    }
+)
+
 
 def _brand_domain(args: Mapping[str, Any]) -> str | None:
     account = args.get("account")
@@ -136,6 +148,12 @@ def creative_tools(brands: BrandCatalogue, formats: FormatLookup = no_catalogue)
     async def delivery(call: ToolCall) -> JsonObject:
         return creative_delivery(parse_delivery_request(call.args), call.session(), call.clock.now())
 
+    async def usage(call: ToolCall) -> JsonObject:
+        # Each record carries its own account, so each is reconciled against that account's library.
+        return report_usage(
+            call.args, lambda account: call.sessions.for_args({"account": account}), library_rate, call.clock.now()
+        )
+
     return [
         ToolSpec(
             "build_creative",
@@ -161,6 +179,14 @@ def creative_tools(brands: BrandCatalogue, formats: FormatLookup = no_catalogue)
             delivery,
             read_only=True,
             summary=lambda payload: f"Delivery for {len(payload['creatives'])} creatives",
+        ),
+        ToolSpec(
+            "report_usage",
+            "Report serving usage for billing; each record is reconciled against the creative's rate.",
+            USAGE_SCHEMA,
+            usage,
+            mutating=True,
+            summary=lambda payload: f"Accepted {payload['accepted']} usage records",
         ),
     ]
 

@@ -412,15 +412,12 @@ def build_creative(request: BuildRequest, ctx: BuildContext) -> dict[str, Any]:
 
 
 def _pricing(request: BuildRequest, targets: tuple[FormatRef, ...], creative: LibraryCreative | None) -> dict[str, Any]:
-    if creative is not None and creative.pricing_option_id is not None:
-        pricing_option_id = creative.pricing_option_id
-    else:
-        format_id = creative.format_id.get("id") if creative is not None else targets[0].id
-        pricing_option_id = f"po_{format_id}_cpm"
+    pricing_option_id = creative.rate_option_id if creative is not None else f"po_{targets[0].id}_cpm"
     consumption: dict[str, Any] = {"renders": len(targets)}
     if request.mode is Mode.GENERATIVE:
         consumption.update(
             images_generated=len(targets), tokens=len((request.message or "").split()) * 4 * len(targets)
         )
+    currency = creative.currency if creative is not None else CURRENCY
     # CPM-priced serving costs nothing at build time: cost accrues per impression served.
-    return {"pricing_option_id": pricing_option_id, "vendor_cost": 0, "currency": CURRENCY, "consumption": consumption}
+    return {"pricing_option_id": pricing_option_id, "vendor_cost": 0, "currency": currency, "consumption": consumption}

@@ -23,6 +23,9 @@ MEDIA_BUYS: Final = "media_buys"
 # The ad-server storyboards' library creative, present in every library (reference section 6).
 FIXTURE_CREATIVE_ID: Final = "campaign_hero_video"
 FIXTURE_AGENT_URL: Final = "https://creative.adcontextprotocol.org"
+# The creative library's default serving rate (trainer.domain.creatives: DEFAULT_CREATIVE_CPM).
+DEFAULT_CPM: Final = 0.5
+DEFAULT_CURRENCY: Final = "USD"
 
 
 @attrs.frozen
@@ -36,6 +39,8 @@ class LibraryCreative:
         status: its review status.
         assets: its manifest assets (possibly empty).
         pricing_option_id: the rate card option it was seeded with, if any.
+        cpm: what serving it costs per thousand impressions.
+        currency: the currency of that rate.
     """
 
     creative_id: str
@@ -44,6 +49,13 @@ class LibraryCreative:
     status: str
     assets: Mapping[str, Any]
     pricing_option_id: str | None = None
+    cpm: float = DEFAULT_CPM
+    currency: str = DEFAULT_CURRENCY
+
+    @property
+    def rate_option_id(self) -> str:
+        """The pricing option its serving is billed under: the seeded one, else ``po_<format>_cpm``."""
+        return self.pricing_option_id or f"po_{self.format_id.get('id', 'creative')}_cpm"
 
     @property
     def manifest(self) -> dict[str, Any]:
@@ -82,6 +94,14 @@ def _creative(record: Mapping[str, Any]) -> LibraryCreative | None:
     manifest = record.get("manifest")
     assets = manifest.get("assets") if isinstance(manifest, Mapping) else record.get("assets")
     pricing = record.get("pricing_option_id")
+    cpm, currency = DEFAULT_CPM, DEFAULT_CURRENCY
+    options = record.get("pricing_options")
+    if isinstance(options, list) and options and isinstance(options[0], Mapping):
+        option = options[0]
+        pricing = option.get("pricing_option_id", pricing)
+        rate = option.get("cpm", option.get("rate"))
+        cpm = float(rate) if isinstance(rate, int | float) and not isinstance(rate, bool) else cpm
+        currency = str(option.get("currency") or currency)
     return LibraryCreative(
         creative_id=creative_id,
         format_id=dict(format_id),
@@ -89,6 +109,8 @@ def _creative(record: Mapping[str, Any]) -> LibraryCreative | None:
         status=str(record.get("status") or "approved"),
         assets=dict(assets) if isinstance(assets, Mapping) else {},
         pricing_option_id=pricing if isinstance(pricing, str) else None,
+        cpm=cpm,
+        currency=currency,
     )
 
 
