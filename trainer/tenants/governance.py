@@ -25,6 +25,9 @@ from trainer.domain.governance.ledger import audit_logs, report_outcome
 from trainer.domain.governance.plans import sync_plans
 from trainer.tenant import JsonObject, Tenant, TenantContext, ToolCall, ToolSpec
 
+# The SDK client gates the content-standards tools on media_buy.features.content_standards; without
+# it a storyboard runner treats them as unsupported and skips the content_standards specialism.
+CAPABILITIES: Final = {"media_buy": {"features": {"content_standards": True}}}
 SPECIALISMS: Final = (
     "governance-spend-authority",
     "governance-delivery-monitor",
@@ -462,4 +465,4 @@ async def build(ctx: TenantContext) -> Tenant:
     ]
     own = governance_scenarios()
     listed_first = [own[0], *sales_scenarios(), *own[1:]]
-    return build_tenant(ctx, tools=tools, scenarios=listed_first, specialisms=SPECIALISMS)
+    return build_tenant(ctx, tools=tools, capabilities=CAPABILITIES, scenarios=listed_first, specialisms=SPECIALISMS)
