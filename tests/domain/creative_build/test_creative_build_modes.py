@@ -73,6 +73,26 @@ def test_transform_keeps_the_assets_and_adds_a_serving_tag(build_ctx: BuildConte
     schema_valid("build_creative", result)
 
 
+def test_transform_carries_rights_and_provenance(build_ctx: BuildContext, schema_valid: SchemaCheck) -> None:
+    """A manifest's rights constraints and provenance travel to every built format."""
+    rights = [
+        {
+            "rights_id": "janssen_likeness_voice",
+            "rights_agent": {"url": "https://r.example/mcp", "id": "r"},
+            "uses": ["likeness"],
+        }
+    ]
+    provenance = {"digital_source_type": "digital_capture"}
+    source = {**MANIFEST, "rights": rights, "provenance": provenance}
+    result = _build(
+        build_ctx, creative_manifest=source, target_format_ids=[fmt("display_300x250"), fmt("display_728x90")]
+    )
+    for manifest in result["creative_manifests"]:
+        assert manifest["rights"] == rights
+        assert manifest["provenance"] == provenance
+    schema_valid("build_creative", result)
+
+
 def test_multiple_targets_give_one_manifest_each(build_ctx: BuildContext, schema_valid: SchemaCheck) -> None:
     """target_format_ids yields creative_manifests in order, each sized for its format."""
     targets = [fmt("display_300x250"), fmt("display_728x90"), fmt("display_320x50")]

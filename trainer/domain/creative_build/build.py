@@ -381,6 +381,9 @@ def build_creative(request: BuildRequest, ctx: BuildContext) -> dict[str, Any]:
         creative_id = base_id or f"gen_{_digest(request.message or '', target.id, request.brand_domain or '')[:10]}"
         key, serving = _serving_asset(assets, shape, creative_id, request, style)
         manifest: dict[str, Any] = {"format_id": dict(target.wire), "assets": {**assets, key: serving}}
+        if source is not None:
+            # Rights, provenance and identifiers describe the creative, not its format: they travel.
+            manifest.update(source.extra)
         if request.mode is Mode.GENERATIVE:
             manifest["provenance"] = _provenance(ctx)
         manifests.append(manifest)

@@ -64,11 +64,13 @@ class Manifest:
         format: its format_id.
         assets: its assets by role.
         creative_id: the id it carries, if any.
+        extra: its other top-level fields (``rights``, ``provenance``, ...), carried through builds.
     """
 
     format: FormatRef
     assets: Mapping[str, Any]
     creative_id: str | None = None
+    extra: Mapping[str, Any] = attrs.field(factory=dict)
 
     @classmethod
     def of(cls, creative: LibraryCreative) -> Manifest:
@@ -95,7 +97,8 @@ def parse_manifest(value: object, field: str) -> Manifest:
         if not isinstance(asset, Mapping) or not isinstance(asset.get("asset_type"), str):
             raise invalid(f"{field}.assets.{key}", f"{field}.assets.{key} must be an asset object with asset_type")
     creative_id = fields.text(value, "creative_id", field)
-    return Manifest(format_ref, dict(assets), creative_id)
+    extra = {key: item for key, item in value.items() if key not in ("format_id", "assets", "creative_id")}
+    return Manifest(format_ref, dict(assets), creative_id, extra)
 
 
 def parse_inputs(obj: Mapping[str, Any], name: str, parent: str = "") -> tuple[PreviewInput, ...]:
