@@ -8,7 +8,9 @@ import pytest
 
 from tests.domain.creative_build.conftest import SchemaCheck, fmt
 from trainer.adcp.errors import AdcpError
+from trainer.adcp.sessions import Session
 from trainer.domain.creative_build.build import MAX_TARGETS, BuildContext, Mode, build_creative, parse_build_request
+from trainer.domain.creative_build.library import CREATIVES
 
 MANIFEST = {
     "format_id": fmt("display_300x250"),
@@ -205,3 +207,14 @@ def test_bad_input_names_the_field(args: dict[str, Any], field: str) -> None:
     with pytest.raises(AdcpError) as raised:
         parse_build_request(args)
     assert (raised.value.code, raised.value.field) == ("INVALID_REQUEST", field)
+
+
+def test_library_creative_without_an_agent_url_builds_a_valid_manifest(
+    session: Session, build_ctx: BuildContext, schema_valid: SchemaCheck
+) -> None:
+    """A seeded creative naming only its format id still builds a manifest whose format_id has an agent_url."""
+    session.collection(CREATIVES)["seeded"] = {"creative_id": "seeded", "format_id": {"id": "vast_30s"}}
+    result = _build(build_ctx, creative_id="seeded")
+    assert result["creative_manifest"]["format_id"]["id"] == "vast_30s"
+    assert result["creative_manifest"]["format_id"]["agent_url"].startswith("https://")
+    schema_valid("build_creative", result)

@@ -102,6 +102,9 @@ def _creative(record: Mapping[str, Any]) -> LibraryCreative | None:
         rate = option.get("cpm", option.get("rate"))
         cpm = float(rate) if isinstance(rate, int | float) and not isinstance(rate, bool) else cpm
         currency = str(option.get("currency") or currency)
+    if not isinstance(format_id.get("agent_url"), str):
+        # Seeded fixtures may name only the format id; the library's formats are the agent's own.
+        format_id = {"agent_url": FIXTURE_AGENT_URL, **format_id}
     return LibraryCreative(
         creative_id=creative_id,
         format_id=dict(format_id),
