@@ -47,7 +47,10 @@ async def test_tools_and_capabilities(call_tool: CallTool, rpc: Rpc) -> None:
     assert "comply_test_controller" not in names
     result = await call_tool("brand", "get_adcp_capabilities")
     assert result["structuredContent"]["supported_protocols"] == ["brand"]
-    assert result["structuredContent"]["brand"] == {"rights": True}
+    brand = result["structuredContent"]["brand"]
+    assert brand["rights"] is True
+    assert brand["right_types"] == ["talent"]
+    assert "ai_generated_image" in brand["available_uses"]
 
 
 async def test_unknown_brand_is_an_error_naming_brand_id(call_tool: CallTool) -> None:

@@ -210,4 +210,12 @@ async def build(ctx: TenantContext) -> Tenant:
             summary=lambda payload: f"Creative {payload['creative_id']}: {payload['status']}",
         ),
     ]
-    return build_tenant(ctx, tools=tools, capabilities={"brand": {"rights": True}}, specialisms=["brand-rights"])
+    offerings = [offering for talent in catalogue.talent for offering in talent.offerings]
+    capabilities = {
+        "brand": {
+            "rights": True,
+            "right_types": sorted({offering.right_type for offering in offerings}),
+            "available_uses": sorted({use for offering in offerings for use in offering.available_uses}),
+        }
+    }
+    return build_tenant(ctx, tools=tools, capabilities=capabilities, specialisms=["brand-rights"])
