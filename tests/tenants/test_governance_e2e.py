@@ -104,3 +104,100 @@ async def test_plan_on_governance_gates_signal_activation(live_url: str) -> None
         (log,) = audit["plans"]
         assert log["governed_actions"][0]["purchase_type"] == "signal_activation"
         assert log["governed_actions"][0]["committed"] == 40
+
+
+ACME = {"domain": "acmeoutdoor.example"}
+ACME_ACCOUNT = {"brand": ACME, "operator": "pinnacle-agency.example"}
+ACME_PLAN = {
+    "plan_id": "gov_acme_e2e",
+    "brand": ACME,
+    "objectives": "Summer trail gear, display, US",
+    "budget": {"total": 20_000, "currency": "USD", "reallocation_threshold": 15_000},
+    "flight": {"start": "2026-06-01T00:00:00Z", "end": "2026-08-31T23:59:59Z"},
+    "countries": ["US"],
+}
+
+
+def _buy(budget: float, **extra: Any) -> dict[str, Any]:
+    return {
+        "account": ACME_ACCOUNT,
+        "brand": ACME,
+        "start_time": "2026-06-15T00:00:00Z",
+        "end_time": "2026-07-15T00:00:00Z",
+        "packages": [{"product_id": "test-product", "pricing_option_id": "test-pricing", "budget": budget}],
+        **extra,
+    }
+
+
+async def test_plan_on_governance_gates_a_buy_on_sales(live_url: str) -> None:
+    """Over-budget buy denied on /sales with findings; checked buy accepted; outcome and audit agree."""
+    async with _clients(live_url, "governance", "sales") as call:
+        await call("governance", "sync_plans", {"plans": [ACME_PLAN], "idempotency_key": "e2e-sales-sync-plans"})
+
+        denied = await call("sales", "create_media_buy", {**_buy(25_000), "idempotency_key": "e2e-buy-over-budget"})
+        assert denied["_is_error"] is True
+        error = denied["adcp_error"]
+        assert error["code"] == "GOVERNANCE_DENIED"
+        assert error["details"]["plan_id"] == "gov_acme_e2e"
+        assert error["details"]["findings"][0]["category_id"] == "budget_authority"
+        assert error["details"]["findings"][0]["severity"] == "critical"
+
+        check = await call(
+            "governance",
+            "check_governance",
+            {
+                "account": ACME_ACCOUNT,
+                "plan_id": "gov_acme_e2e",
+                "caller": CALLER,
+                "tool": "create_media_buy",
+                "payload": _buy(12_000),
+            },
+        )
+        assert check["status"] == "approved"
+        context = check["governance_context"]
+        bought = await call(
+            "sales",
+            "create_media_buy",
+            {**_buy(12_000), "governance_context": context, "idempotency_key": "e2e-buy-with-checked-context"},
+        )
+        assert bought["_is_error"] is False, bought
+        media_buy_id = bought["media_buy_id"]
+
+        outcome = await call(
+            "governance",
+            "report_plan_outcome",
+            {
+                "account": ACME_ACCOUNT,
+                "plan_id": "gov_acme_e2e",
+                "check_id": check["check_id"],
+                "governance_context": context,
+                "outcome": "completed",
+                "seller_response": {"seller_reference": media_buy_id, "committed_budget": 12_000},
+                "idempotency_key": "e2e-sales-outcome",
+            },
+        )
+        assert outcome["status"] == "accepted"
+        assert outcome["plan_summary"] == {"total_committed": 12_000, "budget_remaining": 8_000}
+
+        # The committed budget now gates the next buy: 9,000 no longer fits what is left.
+        over = await call("sales", "create_media_buy", {**_buy(9_000), "idempotency_key": "e2e-buy-after-commit"})
+        assert over["adcp_error"]["code"] == "GOVERNANCE_DENIED"
+
+        audit = await call(
+            "governance",
+            "get_plan_audit_logs",
+            {"account": ACME_ACCOUNT, "plan_ids": ["gov_acme_e2e"], "include_entries": True},
+        )
+        (log,) = audit["plans"]
+        assert log["budget"] == {"authorized": 20_000, "committed": 12_000, "remaining": 8_000, "utilization_pct": 60.0}
+        assert log["governed_actions"] == [
+            {
+                "governance_context": context,
+                "purchase_type": "media_buy",
+                "status": "active",
+                "committed": 12_000,
+                "check_count": 1,
+                "seller_reference": media_buy_id,
+            }
+        ]
+        assert [entry["type"] for entry in log["entries"]] == ["check", "outcome"]

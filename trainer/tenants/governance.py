@@ -7,7 +7,6 @@ gates their spending through ``trainer.domain.governance.gate``.
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Mapping
 from typing import Any, Final
 
@@ -19,10 +18,12 @@ from trainer.adcp.tenant_kit import build_tenant, object_schema
 from trainer.domain.governance import content_standards as standards
 from trainer.domain.governance import inventory_lists as lists
 from trainer.domain.governance.checks import check_response, parse_check, run_check
-from trainer.domain.governance.comply import force_creative_status, governance_scenarios, recorded_seeds
+from trainer.domain.governance.comply import governance_scenarios
 from trainer.domain.governance.gate import CHECKS, OUTCOMES, PLANS
 from trainer.domain.governance.ledger import audit_logs, report_outcome
 from trainer.domain.governance.plans import sync_plans
+from trainer.domain.sales.comply import media_buy_scenarios
+from trainer.domain.sales.seller import SalesDomain
 from trainer.tenant import JsonObject, Tenant, TenantContext, ToolCall, ToolSpec
 
 # The SDK client gates the content-standards tools on media_buy.features.content_standards; without
@@ -35,17 +36,15 @@ SPECIALISMS: Final = (
     "collection-lists",
     "content-standards",
 )
-# The media-buy scenarios /governance also serves belong to the sales domain (issue 3).
-SALES_COMPLY_MODULE: Final = "trainer.domain.sales.comply"
-SALES_SCENARIOS: Final = (
-    "force_media_buy_status",
-    "force_creative_status",
-    "simulate_delivery",
-    "simulate_budget_spend",
+# Scenarios the sales domain owns that /governance serves without listing them.
+SALES_UNLISTED: Final = (
     "seed_product",
     "seed_pricing_option",
     "seed_media_buy",
+    "force_creative_status",
+    "force_create_media_buy_arm",
 )
+AGENT_URL_OPTION: Final = "agent_url"
 
 ACCOUNT: Final = {"description": "Account reference: {account_id} or {brand: {domain}, operator}."}
 KEY: Final = {"description": "A unique key per change (16-255 of A-Za-z0-9_.:-)."}
@@ -431,27 +430,27 @@ def _validate_delivery_tool() -> ToolSpec:
     )
 
 
-def sales_scenarios() -> list[Scenario]:
-    """Return the media-buy scenarios of the sales domain that /governance serves.
+def scenarios(ctx: TenantContext) -> list[Scenario]:
+    """Return the controller scenarios of /governance in the reference's list_scenarios order.
 
-    Until the sales domain provides them (issue 3), the seeds only record their fixtures and
-    creative forcing answers NOT_FOUND after checking its params, so seeded storyboards can run.
+    force_media_buy_status, simulate_delivery, simulate_budget_spend and the product, pricing and
+    buy seeds come from the sales domain, bound to a seller of their own; force_creative_status
+    and force_create_media_buy_arm are served too, unlisted, so storyboards that probe them from
+    here get the controller's answer rather than UNKNOWN_SCENARIO.
     """
-    try:
-        module = importlib.import_module(SALES_COMPLY_MODULE)
-    except ModuleNotFoundError:
-        module = None
-    factory = getattr(module, "sales_scenarios", None) or getattr(module, "scenarios", None)
-    borrowed = (
-        [s for s in factory() if isinstance(s, Scenario) and s.name in SALES_SCENARIOS] if callable(factory) else []
-    )
-    # The reference's /governance answers force_creative_status but does not list it.
-    borrowed = [attrs.evolve(s, listed=False) if s.name == "force_creative_status" else s for s in borrowed]
-    have = {scenario.name for scenario in borrowed}
-    fallbacks = recorded_seeds([name for name in SALES_SCENARIOS if name not in have])
-    if "force_creative_status" not in have:
-        fallbacks.append(Scenario("force_creative_status", force_creative_status, listed=False))
-    return [*borrowed, *fallbacks]
+    host = ctx.config.host if ctx.config.host not in {"", "0.0.0.0", "::"} else "localhost"
+    seller = SalesDomain.build(str(ctx.options.get(AGENT_URL_OPTION, f"http://{host}:{ctx.config.port}/{ctx.id}/mcp")))
+    sales = {scenario.name: scenario for scenario in media_buy_scenarios(seller)}
+    own = {scenario.name: scenario for scenario in governance_scenarios()}
+    listed = [
+        own["force_account_status"],
+        sales["force_media_buy_status"],
+        own["force_session_status"],
+        sales["simulate_delivery"],
+        sales["simulate_budget_spend"],
+    ]
+    unlisted = [own["seed_plan"], *(sales[name] for name in SALES_UNLISTED)]
+    return [*listed, *(attrs.evolve(scenario, listed=False) for scenario in unlisted)]
 
 
 async def build(ctx: TenantContext) -> Tenant:
@@ -463,6 +462,4 @@ async def build(ctx: TenantContext) -> Tenant:
         *_list_tools(lists.COLLECTION_LISTS, "collection"),
         *_standards_tools(),
     ]
-    own = governance_scenarios()
-    listed_first = [own[0], *sales_scenarios(), *own[1:]]
-    return build_tenant(ctx, tools=tools, capabilities=CAPABILITIES, scenarios=listed_first, specialisms=SPECIALISMS)
+    return build_tenant(ctx, tools=tools, capabilities=CAPABILITIES, scenarios=scenarios(ctx), specialisms=SPECIALISMS)

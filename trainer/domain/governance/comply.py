@@ -7,7 +7,7 @@ live in ``session.collection(SI_SESSIONS)`` (session_id -> ``{status, terminatio
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any, Final
 
 from trainer.adcp.comply import ComplyCall, ComplyError, Scenario, seed_scenario
@@ -132,39 +132,6 @@ async def _apply_seed_plan(comply: ComplyCall, ids: tuple[str, ...], fixture: Js
     session = _seed_session(comply, fixture)
     plans = session.collection(PLANS)
     plans[plan_id] = stored_plan(_plan_from_fixture(plan_id, fixture), plans.get(plan_id), comply.call.clock.now())
-
-
-FIXTURES: Final = "comply_fixtures"
-# Seeds whose fixtures belong to other domains, with the params that identify them.
-FOREIGN_SEEDS: Final[Mapping[str, tuple[str, ...]]] = {
-    "seed_product": ("product_id",),
-    "seed_pricing_option": ("product_id", "pricing_option_id"),
-    "seed_media_buy": ("media_buy_id",),
-}
-
-
-async def _record_fixture(comply: ComplyCall, ids: tuple[str, ...], fixture: JsonObject) -> None:
-    comply.session().collection(FIXTURES)[":".join([comply.scenario, *ids])] = fixture
-
-
-def recorded_seeds(names: Sequence[str]) -> list[Scenario]:
-    """Return seeds that only record their fixtures, for media-buy seeds no domain on this tenant reads.
-
-    The storyboard runner seeds products and buys before governance storyboards; /governance
-    serves no tool that reads them, so accepting them (with the usual replay rules) is enough.
-    """
-    return [seed_scenario(name, FOREIGN_SEEDS[name], _record_fixture) for name in names if name in FOREIGN_SEEDS]
-
-
-async def force_creative_status(comply: ComplyCall) -> JsonObject:
-    """Refuse to force a creative this tenant cannot see, after checking the params as the SDK does.
-
-    Raises:
-        ComplyError: INVALID_PARAMS without creative_id and status, else NOT_FOUND.
-    """
-    creative_id = _param(comply, "creative_id")
-    _param(comply, "status")
-    raise ComplyError("NOT_FOUND", f"Creative not found: {creative_id}")
 
 
 def governance_scenarios() -> list[Scenario]:
