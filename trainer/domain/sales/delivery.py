@@ -163,11 +163,14 @@ def _metrics(package: Mapping[str, Any], spend: float) -> dict[str, Any]:
     return metrics
 
 
-def _spend(buy: Mapping[str, Any], package: Mapping[str, Any], timeline: _Timeline, at: datetime) -> float:
+def _spend(
+    buy: Mapping[str, Any], package: Mapping[str, Any], timeline: _Timeline, at: datetime, *, simulated: bool = False
+) -> float:
+    """Return what the package has spent by ``at``; ``simulated`` applies a controller's forced spend share."""
     budget = float(package.get("budget") or 0)
     spend = budget * timeline.fraction(at)
     forced = buy.get(SPEND_PERCENTAGE)
-    if isinstance(forced, int | float):
+    if simulated and isinstance(forced, int | float):
         spend = max(spend, budget * float(forced) / 100)
     return min(spend, budget)
 
@@ -191,7 +194,7 @@ def package_delivery(
     """Return one ``by_package`` entry for the reporting ``period``."""
     timeline = _Timeline.of(buy, package, now)
     until = min(period[1], now)
-    spend = _spend(buy, package, timeline, until) - _spend(buy, package, timeline, period[0])
+    spend = _spend(buy, package, timeline, until, simulated=True) - _spend(buy, package, timeline, period[0])
     entry = {
         "package_id": package["package_id"],
         **_metrics(package, max(spend, 0.0)),
@@ -203,7 +206,7 @@ def package_delivery(
     budget = float(package.get("budget") or 0)
     if package.get("canceled") or now >= timeline.flight[1] or buy["status"] in {"canceled", "completed"}:
         entry["delivery_status"] = "completed"
-    elif budget and _spend(buy, package, timeline, now) >= budget:
+    elif budget and _spend(buy, package, timeline, now, simulated=True) >= budget:
         entry["delivery_status"] = "budget_exhausted"
     else:
         entry["delivery_status"] = "delivering"
@@ -340,7 +343,7 @@ def get_media_buy_delivery(session: Session, args: Mapping[str, Any], *, now: da
 def snapshot(buy: Mapping[str, Any], package: Mapping[str, Any], now: datetime) -> dict[str, Any]:
     """Return a package's ``get_media_buys`` delivery snapshot at ``now``."""
     timeline = _Timeline.of(buy, package, now)
-    spend = _spend(buy, package, timeline, now)
+    spend = _spend(buy, package, timeline, now, simulated=True)
     metrics = _metrics(package, spend)
     elapsed = timeline.flight[1] - timeline.flight[0]
     expected = 0.0
