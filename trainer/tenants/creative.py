@@ -2,12 +2,13 @@
 
 The creative tools are defined here once and served by both creative tenants; /creative-builder
 (``trainer.tenants.creative_builder``) differs only in the specialisms it claims. Unlike the
-reference's builder, both serve ``list_creatives`` and ``get_creative_delivery``.
+reference's builder, both serve ``list_creatives`` and ``get_creative_delivery``, and both thread
+the brand into ``sync_creatives``: sessions key by brand, so the provenance policy of the products
+seeded for that brand applies on either tenant.
 
-Pending shared pieces (wired as their owners land them): ``list_creative_formats``,
-``sync_creatives`` (with provenance policy and brand threading) and ``list_creatives`` from
-``trainer.domain.creatives``, the format catalogue lookup builds read dimensions from, and the
-creative comply scenarios from ``trainer.domain.sales.comply``.
+The creative library tools (``list_creative_formats``, ``sync_creatives``, ``list_creatives``) and
+the comply scenarios are /sales's own, bound to a seller built for this tenant's URL: one
+implementation, served wherever a creative library is.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, Final
 
+from trainer.adcp.comply import Scenario
 from trainer.adcp.tenant_kit import build_tenant, object_schema
 from trainer.domain.brand.catalogue import BrandCatalogue, load_catalogue
 from trainer.domain.creative_build.build import BrandLook, BuildContext, build_creative, parse_build_request
@@ -24,9 +26,40 @@ from trainer.domain.creative_build.library import find_creative
 from trainer.domain.creative_build.preview import PreviewContext, preview_creative
 from trainer.domain.creative_build.render import style_from_identity
 from trainer.domain.creative_build.usage import library_rate, report_usage
+from trainer.domain.sales.comply import media_buy_scenarios, scenario
+from trainer.domain.sales.seller import SalesDomain
 from trainer.tenant import JsonObject, Tenant, TenantContext, ToolCall, ToolSpec
+from trainer.tenants import sales
 
+# What the sales tenant shares with the creative tenants: the library tools and these comply scenarios.
+LIBRARY_TOOLS: Final = ("list_creative_formats", "list_creatives", "sync_creatives")
+SCENARIOS: Final = (
+    "force_creative_status",
+    "force_media_buy_status",
+    # Accounts exist here too (sync_accounts), so they can be forced like anywhere else.
+    "force_account_status",
+    # Unlisted: arms the brand's next create_media_buy (on /sales; sessions are shared), so the
+    # async-creation storyboard's controller step succeeds here instead of failing as in the reference.
+    "force_create_media_buy_arm",
+    "seed_creative",
+    "seed_creative_format",
+    "seed_product",
+    "seed_pricing_option",
+    "seed_media_buy",
+)
+# The reference's creative tenants declare every media_buy feature false: they sell no media.
+MEDIA_BUY_FEATURES: Final[Mapping[str, bool]] = {
+    "inline_creative_management": False,
+    "property_list_filtering": False,
+    "content_standards": False,
+    "conversion_tracking": False,
+    "audience_targeting": False,
+}
 CREATIVE_CAPABILITIES: Final[Mapping[str, Any]] = {
+    # Implicit account mode, as on /sales: sync_accounts provisions and every reference resolves, so
+    # no operator authorization comes first (explicit mode made runners skip sync_accounts here).
+    "account": {"require_operator_auth": False, "supported_billing": ["agent", "operator"]},
+    "media_buy": {"features": dict(MEDIA_BUY_FEATURES)},
     "creative": {
         "has_creative_library": True,
         "supports_generation": True,
@@ -191,14 +224,36 @@ def creative_tools(brands: BrandCatalogue, formats: FormatLookup = no_catalogue)
     ]
 
 
+def library_tools(domain: SalesDomain, ctx: TenantContext) -> list[ToolSpec]:
+    """Return /sales's creative library tools bound to ``domain``, in the reference's order."""
+    by_name = {tool.name: tool for tool in sales.tools(domain, ctx.platform)}
+    return [by_name[name] for name in LIBRARY_TOOLS]
+
+
+def creative_scenarios(domain: SalesDomain) -> list[Scenario]:
+    """Return the comply scenarios a creative tenant serves (reference section 4: C and CB)."""
+    every = media_buy_scenarios(domain)
+    return [scenario(every, name) for name in SCENARIOS]
+
+
 async def build_creative_tenant(ctx: TenantContext, specialisms: Sequence[str]) -> Tenant:
     """Return a creative tenant claiming ``specialisms``.
 
     Raises:
-        ValueError, KeyError: when the packaged brand data is inconsistent.
+        OSError, ValueError, KeyError: when packaged brand, format or product data is inconsistent.
     """
-    tools = creative_tools(load_catalogue())
-    return build_tenant(ctx, tools=tools, capabilities=CREATIVE_CAPABILITIES, specialisms=specialisms)
+    domain = SalesDomain.build(
+        sales.agent_url(ctx), sales.account_lookup(ctx.platform), sales.seeded_lookup(ctx.platform)
+    )
+    own = creative_tools(load_catalogue(), domain.formats.get)
+    tools = [*own[:2], *library_tools(domain, ctx), *own[2:]]
+    return build_tenant(
+        ctx,
+        tools=tools,
+        capabilities=CREATIVE_CAPABILITIES,
+        scenarios=creative_scenarios(domain),
+        specialisms=specialisms,
+    )
 
 
 async def build(ctx: TenantContext) -> Tenant:

@@ -1,12 +1,10 @@
-"""Read the buyer's creative library and media buys, which other domains write, for builds, previews and delivery.
+"""Read the buyer's creative library and media buys, which other domains own, for builds, previews and delivery.
 
-The library is owned by ``trainer.domain.creatives`` (sync_creatives, list_creatives, the
-``seed_creative`` scenario) and media buys by ``trainer.domain.sales``. Until their read API is
-published this module reads their session collections directly, in the reference's stored shape
-(section 3.1): ``creatives`` creative_id -> ``{creative_id, format_id {agent_url, id}, name,
-status, manifest? | assets?, pricing_option_id?}`` and ``media_buys`` media_buy_id ->
-``{packages [{package_id, creative_assignments [{creative_id}]}]}``. This is the one place to
-change when those modules land.
+The library belongs to ``trainer.domain.creatives`` (sync_creatives, list_creatives, the
+``seed_creative`` scenario) and media buys to ``trainer.domain.sales``; this module reads them
+through their ``find`` functions and turns a stored creative into what a build needs: its assets
+(from ``assets`` or ``manifest.assets``) and its serving rate (its first seeded pricing option,
+else the library's default CPM under ``po_<format>_cpm``).
 """
 
 from __future__ import annotations
@@ -17,14 +15,15 @@ from typing import Any, Final
 import attrs
 
 from trainer.adcp.sessions import Session
+from trainer.domain.creatives import library as creatives
+from trainer.domain.sales import media_buys
 
-CREATIVES: Final = "creatives"
-MEDIA_BUYS: Final = "media_buys"
+CREATIVES: Final = creatives.CREATIVES
+MEDIA_BUYS: Final = media_buys.MEDIA_BUYS
 # The ad-server storyboards' library creative, present in every library (reference section 6).
 FIXTURE_CREATIVE_ID: Final = "campaign_hero_video"
 FIXTURE_AGENT_URL: Final = "https://creative.adcontextprotocol.org"
-# The creative library's default serving rate (trainer.domain.creatives: DEFAULT_CREATIVE_CPM).
-DEFAULT_CPM: Final = 0.5
+DEFAULT_CPM: Final = creatives.DEFAULT_CREATIVE_CPM
 DEFAULT_CURRENCY: Final = "USD"
 
 
@@ -119,10 +118,9 @@ def _creative(record: Mapping[str, Any]) -> LibraryCreative | None:
 
 def find_creative(session: Session, creative_id: str) -> LibraryCreative | None:
     """Return the creative ``creative_id`` of the session's library; the fixture creative is always there."""
-    if session.has_collection(CREATIVES):
-        record = session.collection(CREATIVES).get(creative_id)
-        if isinstance(record, Mapping) and (creative := _creative(record)) is not None:
-            return creative
+    record = creatives.find(session, creative_id)
+    if isinstance(record, Mapping) and (creative := _creative(record)) is not None:
+        return creative
     return FIXTURE_CREATIVE if creative_id == FIXTURE_CREATIVE_ID else None
 
 
@@ -130,7 +128,7 @@ def library(session: Session) -> list[LibraryCreative]:
     """Return the session's creatives in sync order, or the fixture creative for an empty library."""
     found: list[LibraryCreative] = []
     if session.has_collection(CREATIVES):
-        for record in session.collection(CREATIVES).values():
+        for record in creatives.creatives(session).values():
             if isinstance(record, Mapping) and (creative := _creative(record)) is not None:
                 found.append(creative)
     return found or [FIXTURE_CREATIVE]
@@ -138,9 +136,7 @@ def library(session: Session) -> list[LibraryCreative]:
 
 def assigned_creative_ids(session: Session, media_buy_id: str) -> list[str] | None:
     """Return the creative ids assigned to a stored media buy's packages, or None when the buy is not stored."""
-    if not session.has_collection(MEDIA_BUYS):
-        return None
-    buy = session.collection(MEDIA_BUYS).get(media_buy_id)
+    buy = media_buys.find(session, media_buy_id)
     if not isinstance(buy, Mapping):
         return None
     ids: list[str] = []
