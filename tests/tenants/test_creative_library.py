@@ -1,0 +1,151 @@
+"""The shared creative library on both creative tenants: provenance policy by brand, pagination, comply seeds."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.conftest import CallTool
+from trainer.config import Config, parse_config
+
+ACCOUNT = {"brand": {"domain": "acmeoutdoor.example"}, "operator": "pinnacle-agency.example"}
+TENANTS = ["creative", "creative-builder"]
+
+
+@pytest.fixture
+def trainer_config() -> Config:
+    """Only the two creative tenants: these tests need nothing else to boot."""
+    return parse_config(
+        {
+            "tenants": {
+                "creative": {"factory": "trainer.tenants.creative:build"},
+                "creative-builder": {"factory": "trainer.tenants.creative_builder:build"},
+            }
+        },
+        "<creative library tests>",
+    )
+
+
+async def _format(call_tool: CallTool, tenant: str, format_id: str) -> dict[str, Any]:
+    listed = await call_tool(tenant, "list_creative_formats", {"format_ids": [{"id": format_id}]})
+    formats = listed["structuredContent"]["formats"]
+    assert formats, listed
+    format_ref: dict[str, Any] = formats[0]["format_id"]
+    return format_ref
+
+
+def _creative(creative_id: str, format_ref: dict[str, Any], **extra: Any) -> dict[str, Any]:
+    return {
+        "creative_id": creative_id,
+        "name": creative_id,
+        "format_id": format_ref,
+        "assets": {"image": {"asset_type": "image", "url": f"https://cdn.example/{creative_id}.png"}},
+        **extra,
+    }
+
+
+@pytest.mark.parametrize("tenant", TENANTS)
+async def test_provenance_policy_applies_on_both_creative_tenants(call_tool: CallTool, tenant: str) -> None:
+    """A brand whose seeded product requires provenance gets PROVENANCE_REQUIRED from sync on either tenant."""
+    seeded = await call_tool(
+        tenant,
+        "comply_test_controller",
+        {
+            "scenario": "seed_product",
+            "account": ACCOUNT,
+            "params": {
+                "product_id": "provenance_product",
+                "fixture": {"creative_policy": {"provenance_required": True}},
+            },
+        },
+    )
+    assert seeded["structuredContent"]["success"] is True
+    format_ref = await _format(call_tool, tenant, "display_300x250")
+    provenance = {"digital_source_type": "digital_capture", "disclosure": {"required": False}}
+    result = await call_tool(
+        tenant,
+        "sync_creatives",
+        {
+            "account": ACCOUNT,
+            "creatives": [_creative("bare", format_ref), _creative("declared", format_ref, provenance=provenance)],
+            "idempotency_key": f"sync-provenance-{tenant}",
+        },
+    )
+    rows = {row["creative_id"]: row for row in result["structuredContent"]["creatives"]}
+    assert rows["bare"]["action"] == "failed"
+    assert rows["bare"]["errors"][0]["code"] == "PROVENANCE_REQUIRED"
+    assert rows["declared"]["action"] == "created"
+
+
+@pytest.mark.parametrize("tenant", TENANTS)
+async def test_list_creatives_pages_the_library(call_tool: CallTool, tenant: str) -> None:
+    """Three synced creatives page two at a time, the cursor present only while more remain."""
+    format_ref = await _format(call_tool, tenant, "display_300x250")
+    await call_tool(
+        tenant,
+        "sync_creatives",
+        {
+            "account": ACCOUNT,
+            "creatives": [_creative(f"page_{n}", format_ref) for n in range(3)],
+            "idempotency_key": f"sync-pages-{tenant}-0001",
+        },
+    )
+    first = await call_tool(tenant, "list_creatives", {"account": ACCOUNT, "pagination": {"max_results": 2}})
+    page = first["structuredContent"]
+    assert len(page["creatives"]) == 2
+    assert page["pagination"]["has_more"] is True
+    cursor = page["pagination"]["cursor"]
+    second = await call_tool(
+        tenant, "list_creatives", {"account": ACCOUNT, "pagination": {"max_results": 2, "cursor": cursor}}
+    )
+    assert len(second["structuredContent"]["creatives"]) == 1
+    assert "cursor" not in second["structuredContent"]["pagination"]
+
+
+@pytest.mark.parametrize("tenant", TENANTS)
+async def test_seeded_creative_is_built_and_forced(call_tool: CallTool, tenant: str) -> None:
+    """A creative seeded through the controller builds with its seeded rate and moves through forced statuses."""
+    seeded = await call_tool(
+        tenant,
+        "comply_test_controller",
+        {
+            "scenario": "seed_creative",
+            "account": ACCOUNT,
+            "params": {
+                "creative_id": "seeded_video",
+                "fixture": {
+                    "format_id": {"id": "vast_30s"},
+                    "pricing_options": [
+                        {"pricing_option_id": "po_seeded", "pricing_model": "cpm", "rate": 1.5, "currency": "USD"}
+                    ],
+                },
+            },
+        },
+    )
+    assert seeded["structuredContent"]["success"] is True
+    built = await call_tool(
+        tenant,
+        "build_creative",
+        {"account": ACCOUNT, "creative_id": "seeded_video", "idempotency_key": f"build-seeded-{tenant}-01"},
+    )
+    assert built["structuredContent"]["pricing_option_id"] == "po_seeded"
+    forced = await call_tool(
+        tenant,
+        "comply_test_controller",
+        {
+            "scenario": "force_creative_status",
+            "account": ACCOUNT,
+            "params": {"creative_id": "seeded_video", "status": "archived"},
+        },
+    )
+    assert forced["structuredContent"]["current_state"] == "archived"
+
+
+@pytest.mark.parametrize("tenant", TENANTS)
+async def test_controller_lists_the_creative_scenarios(call_tool: CallTool, tenant: str) -> None:
+    """list_scenarios advertises the creative and media-buy forces, not the seeds."""
+    result = await call_tool(tenant, "comply_test_controller", {"scenario": "list_scenarios"})
+    scenarios = result["structuredContent"]["scenarios"]
+    assert {"force_creative_status", "force_media_buy_status"} <= set(scenarios)
+    assert not any(name.startswith("seed_") for name in scenarios)
