@@ -138,7 +138,7 @@ async def build(ctx: TenantContext) -> Tenant:
         return brand_identity(catalogue, request)
 
     async def get_rights(call: ToolCall) -> JsonObject:
-        result = search_rights(catalogue, parse_rights_query(call.args, catalogue))
+        result = search_rights(catalogue, parse_rights_query(call.args, catalogue), call.clock.now().date())
         page, pagination = paginate(result.rights, call.args.get("pagination"), RIGHTS_CURSOR_KIND)
         payload: JsonObject = {"rights": page, "pagination": pagination, "sandbox": True}
         if result.excluded:

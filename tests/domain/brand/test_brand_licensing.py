@@ -284,3 +284,11 @@ def test_bad_approval_input_names_the_field(args: dict[str, Any], field: str) ->
     with pytest.raises(AdcpError) as raised:
         parse_approval_request(args)
     assert raised.value.field == field
+
+
+def test_exclusivity_rejection_lapses_with_the_contract(catalogue: BrandCatalogue, session: Session) -> None:
+    """After the sportswear exclusivity ends (2026-12-31), a sportswear campaign is acquired."""
+    later = NOW.replace(year=2027, month=2)
+    args = _request(campaign={"description": "Sportswear launch", "start_date": "2027-02-01", "end_date": "2027-04-30"})
+    result = acquire_rights(catalogue, parse_acquire_request(args, later.date()), session, session, later)
+    assert result["status"] == "acquired"

@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 import pytest
 
-from tests.domain.brand.conftest import SchemaCheck
+from tests.domain.brand.conftest import NOW, SchemaCheck
 from trainer.adcp.errors import AdcpError
 from trainer.domain.brand.catalogue import BrandCatalogue
 from trainer.domain.brand.rights import parse_rights_query, search_rights
 
 
 def _search(catalogue: BrandCatalogue, **args: Any) -> dict[str, Any]:
-    result = search_rights(catalogue, parse_rights_query(args, catalogue))
+    result = search_rights(catalogue, parse_rights_query(args, catalogue), NOW.date())
     body: dict[str, Any] = {"rights": result.rights, "sandbox": True}
     if result.excluded:
         body["excluded"] = result.excluded
@@ -113,3 +114,15 @@ def test_bad_input_names_the_field(catalogue: BrandCatalogue, args: dict[str, An
     with pytest.raises(AdcpError) as raised:
         parse_rights_query(args, catalogue)
     assert (raised.value.code, raised.value.field) == ("INVALID_REQUEST", field)
+
+
+def test_lapsed_exclusivity_drops_out_by_the_clock(catalogue: BrandCatalogue) -> None:
+    """The sportswear exclusive runs through 2026-12-31: listed in June 2026, gone in 2027."""
+    request = parse_rights_query({"query": "skater", "uses": ["likeness"], "brand_id": "daan_janssen"}, catalogue)
+    june = search_rights(catalogue, request, NOW.date()).rights[0]["exclusivity_status"]
+    assert june == {"available": True, "existing_exclusives": ["sportswear (NL) — through 2026-12-31"]}
+    later = search_rights(catalogue, request, date(2027, 1, 1)).rights[0]["exclusivity_status"]
+    assert later == {"available": True, "existing_exclusives": []}
+    tanaka = parse_rights_query({"query": "skater", "uses": ["likeness"], "brand_id": "yuki_tanaka"}, catalogue)
+    assert search_rights(catalogue, tanaka, NOW.date()).rights[0]["exclusivity_status"]["available"] is False
+    assert search_rights(catalogue, tanaka, date(2027, 7, 1)).rights[0]["exclusivity_status"]["available"] is True

@@ -4,7 +4,9 @@ Two data files feed it, both loaded once at tenant build: ``brand_talent.json`` 
 athletes, their identity, rights offerings and the keyword rules that decide acquisitions) and
 ``brand_sandbox_brands.json`` (the advertiser brands of the AdCP compliance test kits, the same
 brands ``getSandboxBrands()`` serves the reference). Keyword rules match whole words of a
-lowercased text, so ``fast_food`` matches "fast food" and ``us`` never matches "campus".
+lowercased text, so ``fast_food`` matches "fast food" and ``us`` never matches "campus". Existing
+exclusivity contracts and the rejection rules they cause carry an end date and lapse after it, by
+the trainer clock, so the roster never freezes in one year.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 import importlib.resources
 import re
 from collections.abc import Iterable, Mapping
+from datetime import date
 from typing import Any, Final
 
 import attrs
@@ -68,16 +71,39 @@ class Rule:
     Attributes:
         reason: one sentence for the buyer.
         suggestions: alternatives that would be accepted.
+        until: the last day the rule applies (an exclusivity's end); ``None`` means always.
     """
 
     reason: str
     suggestions: tuple[str, ...] = ()
+    until: date | None = None
+
+    def applies(self, today: date) -> bool:
+        return self.until is None or today <= self.until
 
     def wire(self) -> dict[str, Any]:
         body: dict[str, Any] = {"reason": self.reason}
         if self.suggestions:
             body["suggestions"] = list(self.suggestions)
         return body
+
+
+@attrs.frozen
+class Exclusive:
+    """An exclusivity contract another brand holds on a talent.
+
+    Attributes:
+        category: what it covers (``sportswear``).
+        region: where (``NL``, ``EU``).
+        until: its last day.
+    """
+
+    category: str
+    region: str
+    until: date
+
+    def label(self) -> str:
+        return f"{self.category} ({self.region}) — through {self.until.isoformat()}"
 
 
 @attrs.frozen
@@ -123,7 +149,9 @@ class RightsOffering:
         available_uses: the uses the offering can cover.
         countries: where it can be used.
         pricing_options: in catalogue order.
-        wire: the offering fields ``get_rights`` lists as they are (exclusivity, restrictions, previews).
+        exclusives: exclusivity contracts other brands hold on the talent.
+        exclusivity_available: whether exclusivity can be sold while those contracts run.
+        wire: the offering fields ``get_rights`` lists as they are (restrictions, previews).
     """
 
     rights_id: str
@@ -131,10 +159,17 @@ class RightsOffering:
     available_uses: tuple[str, ...]
     countries: tuple[str, ...]
     pricing_options: tuple[RightsPricingOption, ...]
+    exclusives: tuple[Exclusive, ...]
+    exclusivity_available: bool
     wire: Mapping[str, Any]
 
     def pricing_option(self, pricing_option_id: str) -> RightsPricingOption | None:
         return next((option for option in self.pricing_options if option.id == pricing_option_id), None)
+
+    def exclusivity_status(self, today: date) -> dict[str, Any]:
+        """Return the ``exclusivity_status`` of the offering on ``today``: lapsed contracts drop out."""
+        running = [exclusive.label() for exclusive in self.exclusives if today <= exclusive.until]
+        return {"available": self.exclusivity_available or not running, "existing_exclusives": running}
 
 
 @attrs.frozen
@@ -225,7 +260,15 @@ class BrandCatalogue:
 
 def _rules(raw: Mapping[str, Any]) -> tuple[tuple[str, Rule], ...]:
     return tuple(
-        (keyword, Rule(str(rule["reason"]), tuple(rule.get("suggestions", ())))) for keyword, rule in raw.items()
+        (
+            keyword,
+            Rule(
+                str(rule["reason"]),
+                tuple(rule.get("suggestions", ())),
+                date.fromisoformat(rule["until"]) if "until" in rule else None,
+            ),
+        )
+        for keyword, rule in raw.items()
     )
 
 
@@ -244,17 +287,19 @@ def _pricing_option(raw: Mapping[str, Any]) -> RightsPricingOption:
 
 
 def _offering(raw: Mapping[str, Any]) -> RightsOffering:
+    exclusivity = raw["exclusivity"]
     return RightsOffering(
         rights_id=raw["rights_id"],
         right_type=raw["right_type"],
         available_uses=tuple(raw["available_uses"]),
         countries=tuple(raw["countries"]),
         pricing_options=tuple(_pricing_option(option) for option in raw["pricing_options"]),
-        wire={
-            "exclusivity_status": raw["exclusivity_status"],
-            "content_restrictions": raw["content_restrictions"],
-            "preview_assets": raw["preview_assets"],
-        },
+        exclusives=tuple(
+            Exclusive(item["category"], item["region"], date.fromisoformat(item["until"]))
+            for item in exclusivity["existing"]
+        ),
+        exclusivity_available=bool(exclusivity["available"]),
+        wire={"content_restrictions": raw["content_restrictions"], "preview_assets": raw["preview_assets"]},
     )
 
 

@@ -254,7 +254,8 @@ def acquire_rights(
         return {**base, "status": "rejected", **rejection}
     description = phrase(campaign.description)
     for keyword, rule in talent.rejected_keywords:
-        if mentions(description, keyword):
+        # A rule born of an exclusivity contract lapses with it.
+        if rule.applies(now.date()) and mentions(description, keyword):
             return {**base, "status": "rejected", **rule.wire()}
     for keyword in talent.pending_keywords:
         if mentions(description, keyword):

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from datetime import date
 from typing import Any, Final
 
 import attrs
@@ -153,8 +154,8 @@ def _exclusion(talent: Talent, text_phrase: str) -> Rule | None:
     return next((rule for keyword, rule in talent.exclusions if mentions(text_phrase, keyword)), None)
 
 
-def search_rights(catalogue: BrandCatalogue, request: RightsQuery) -> RightsResult:
-    """Return the offerings matching ``request``, best score first (catalogue order breaks ties)."""
+def search_rights(catalogue: BrandCatalogue, request: RightsQuery, today: date) -> RightsResult:
+    """Return the offerings matching ``request`` on ``today``, best score first (catalogue order breaks ties)."""
     candidates = list(catalogue.talent)
     if request.brand_id is not None:
         # Callers (and compliance runners) often put their own brand here; an id the house does
@@ -190,6 +191,7 @@ def search_rights(catalogue: BrandCatalogue, request: RightsQuery) -> RightsResu
                 "available_uses": list(offering.available_uses),
                 "countries": list(offering.countries),
                 "pricing_options": [dict(option.wire) for option in offering.pricing_options],
+                "exclusivity_status": offering.exclusivity_status(today),
                 **offering.wire,
             }
             scored.append((score, entry))
