@@ -371,11 +371,13 @@ def parse_summary(tenant: str, path: Path, duration_s: float) -> TenantResult:
 # Running one tenant
 
 
-def _tail(path: Path, lines: int = 15) -> str:
+def _tail(path: Path, lines: int = 12, width: int = 400) -> str:
+    """Return the last ``lines`` lines of a log, each cut to ``width`` (JSON tracebacks run to kilobytes)."""
     try:
-        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+        tail = path.read_text(errors="replace").splitlines()[-lines:]
     except OSError:
         return ""
+    return "\n".join(f"    {line[:width]}{'…' if len(line) > width else ''}" for line in tail)
 
 
 async def _stop(proc: asyncio.subprocess.Process, timeout_s: float = STOP_TIMEOUT_S) -> None:
@@ -485,9 +487,11 @@ async def run_tenant(settings: Settings, toolchain: NodeToolchain, cli: Path, te
                 try:
                     await asyncio.wait_for(proc.wait(), settings.tenant_timeout_s)
                 except TimeoutError:
-                    await _stop(proc, timeout_s=5)
                     elapsed = time.monotonic() - started
                     return TenantResult(tenant, duration_s=elapsed, error=f"timed out after {elapsed:.0f} s")
+                finally:
+                    # Also on Ctrl-C: the runner has its own session, so the terminal's SIGINT never reaches it.
+                    await _stop(proc, timeout_s=5)
     except HarnessError as exc:
         return TenantResult(tenant, duration_s=time.monotonic() - started, error=str(exc))
     return parse_summary(tenant, summary, time.monotonic() - started)
@@ -501,7 +505,8 @@ async def run_all(settings: Settings, toolchain: NodeToolchain, cli: Path) -> li
         async with gate:
             print(f"conformance: {tenant}: running {len(settings.storyboards)} storyboards", flush=True)
             result = await run_tenant(settings, toolchain, cli, tenant)
-            outcome = result.error or f"{result.passed} steps passed, {result.clean}/{len(result.executed)} clean"
+            counts = f"{result.passed} steps passed, {result.clean}/{len(result.executed)} clean"
+            outcome = result.error.splitlines()[0] if result.error else counts
             print(f"conformance: {tenant}: {outcome} ({result.duration_s:.0f} s)", flush=True)
             return result
 
