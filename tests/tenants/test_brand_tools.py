@@ -128,3 +128,26 @@ async def test_missing_idempotency_key_is_rejected(call_tool: CallTool) -> None:
     del args["idempotency_key"]
     result = await call_tool("brand", "acquire_rights", args)
     assert result["structuredContent"]["adcp_error"]["field"] == "idempotency_key"
+
+
+@pytest.mark.parametrize(
+    ("tool", "args", "field"),
+    [
+        ("get_brand_identity", {}, "brand_id"),
+        ("get_rights", {"query": "athlete"}, "uses"),
+        ("acquire_rights", {"idempotency_key": "bad-acquire-00000001"}, "rights_id"),
+        (
+            "update_rights",
+            {"rights_id": "janssen_likeness_voice", "end_date": "soon", "idempotency_key": "bad-update-000000001"},
+            "end_date",
+        ),
+        ("creative_approval", {"rights_id": "janssen_likeness_voice"}, "creative_url"),
+    ],
+)
+async def test_bad_input_on_every_tool_names_the_field(
+    call_tool: CallTool, tool: str, args: dict[str, Any], field: str
+) -> None:
+    """Each brand tool answers malformed input with an adcp_error naming the field."""
+    result = await call_tool("brand", tool, args)
+    assert result["isError"] is True
+    assert result["structuredContent"]["adcp_error"]["field"] == field
