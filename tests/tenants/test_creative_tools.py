@@ -130,6 +130,9 @@ async def test_delivery_over_http(call_tool: CallTool, tenant: str) -> None:
         ("get_creative_delivery", {}, "media_buy_ids"),
         ("build_creative", {"idempotency_key": "build-bad-input-0001"}, "creative_manifest"),
         ("build_creative", {"message": "x", "idempotency_key": "build-bad-input-0002"}, "target_format_id"),
+        ("report_usage", {"usage": [], "idempotency_key": "usage-bad-input-0001"}, "reporting_period"),
+        ("list_creatives", {"pagination": {"cursor": "not-a-cursor"}}, "pagination.cursor"),
+        ("sync_creatives", {"creatives": [], "idempotency_key": "sync-bad-input-00001"}, "creatives"),
     ],
 )
 async def test_bad_input_is_an_error_naming_the_field(
