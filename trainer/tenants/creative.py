@@ -20,6 +20,7 @@ from trainer.adcp.comply import Scenario
 from trainer.adcp.tenant_kit import build_tenant, object_schema
 from trainer.domain.brand.catalogue import BrandCatalogue, load_catalogue
 from trainer.domain.creative_build.build import BrandLook, BuildContext, build_creative, parse_build_request
+from trainer.domain.creative_build.catalogs import items_for_brief, sync_catalogs
 from trainer.domain.creative_build.delivery import creative_delivery, parse_delivery_request, resolve_variant
 from trainer.domain.creative_build.formats import FormatLookup, no_catalogue
 from trainer.domain.creative_build.library import find_creative
@@ -116,6 +117,16 @@ DELIVERY_SCHEMA: Final = object_schema(
     }
 )
 
+CATALOGS_SCHEMA: Final = object_schema(
+    {
+        "catalogs": {"description": "Catalogues [{catalog_id, type, items[{item_id, title, url, image_url, ...}]}]."},
+        "catalog_ids": {"description": "Stored catalogues to re-check."},
+        "delete_missing": {"description": "Delete stored catalogues this sync leaves out."},
+        "dry_run": {"description": "Report what would change without storing."},
+        "idempotency_key": {"description": "A unique key per sync (16-255 of A-Za-z0-9_.:-)."},
+        "account": ACCOUNT_PROPERTY,
+    }
+)
 USAGE_SCHEMA: Final = object_schema(
     {
         "reporting_period": {"description": "{start, end} date-times the records cover (required)."},
@@ -164,6 +175,7 @@ def creative_tools(brands: BrandCatalogue, formats: FormatLookup = no_catalogue)
             formats=formats,
             find_creative=lambda creative_id: find_creative(session, creative_id),
             brand=brand_look(call.args),
+            catalog_items=lambda message: items_for_brief(session, message),
         )
         return build_creative(request, ctx)
 
@@ -180,6 +192,9 @@ def creative_tools(brands: BrandCatalogue, formats: FormatLookup = no_catalogue)
 
     async def delivery(call: ToolCall) -> JsonObject:
         return creative_delivery(parse_delivery_request(call.args), call.session(), call.clock.now())
+
+    async def catalogs(call: ToolCall) -> JsonObject:
+        return sync_catalogs(call.session(), call.args, call.clock.now())
 
     async def usage(call: ToolCall) -> JsonObject:
         # Each record carries its own account, so each is reconciled against that account's library.
@@ -212,6 +227,14 @@ def creative_tools(brands: BrandCatalogue, formats: FormatLookup = no_catalogue)
             delivery,
             read_only=True,
             summary=lambda payload: f"Delivery for {len(payload['creatives'])} creatives",
+        ),
+        ToolSpec(
+            "sync_catalogs",
+            "Sync product catalogues that generative builds can feature items from, one result per catalogue.",
+            CATALOGS_SCHEMA,
+            catalogs,
+            mutating=True,
+            summary=lambda payload: f"Synced {len(payload['catalogs'])} catalogues",
         ),
         ToolSpec(
             "report_usage",

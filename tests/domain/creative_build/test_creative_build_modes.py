@@ -218,3 +218,11 @@ def test_library_creative_without_an_agent_url_builds_a_valid_manifest(
     assert result["creative_manifest"]["format_id"]["id"] == "vast_30s"
     assert result["creative_manifest"]["format_id"]["agent_url"].startswith("https://")
     schema_valid("build_creative", result)
+
+
+def test_generated_images_are_always_sized(build_ctx: BuildContext, schema_valid: SchemaCheck) -> None:
+    """A responsive native target still gets an image with a width and height, as the schema requires."""
+    result = _build(build_ctx, message="Native card for trail shoes", target_format_id=fmt("native_content"))
+    image = result["creative_manifest"]["assets"]["generated_image"]
+    assert (image["width"], image["height"]) == (1200, 628)
+    schema_valid("build_creative", result)

@@ -5,7 +5,10 @@
 * transform: ``creative_manifest`` is adapted to each target; with a ``message`` the message
   refines it (a quoted CTA or headline replaces the manifest's).
 * generative: ``message`` is a brief; the agent writes the copy, names a generated image sized to
-  the target, styles the unit with the brand's colors and fonts, and declares AI provenance.
+  the target, styles the unit with the brand's colors and fonts, and declares AI provenance. A
+  brief naming a synced catalogue (or one of its items) features the item: its title, image,
+  landing page and price, with a ``{SKU}`` impression tracker resolved per impression, and
+  previews rendered once per item.
 
 Every output manifest carries the target's format_id as sent and a serving asset: a VAST 4.2
 document for timed formats, an HTML tag otherwise. ``target_format_ids`` (up to 50) gives
@@ -29,6 +32,7 @@ import attrs
 from trainer.adcp.errors import AdcpError, invalid
 from trainer.clock import iso
 from trainer.domain.brand import fields
+from trainer.domain.creative_build.catalogs import CatalogItem
 from trainer.domain.creative_build.formats import FormatLookup, FormatRef, FormatShape, parse_format_ref, shape_of
 from trainer.domain.creative_build.library import LibraryCreative
 from trainer.domain.creative_build.preview import (
@@ -57,6 +61,8 @@ _INSTRUCTION: Final = re.compile(
     r"^(?:please\s+)?(?:create|generate|make|build|design|write|produce)\b.*?\bfor\s+(?:an?\s+|the\s+|our\s+)?", re.I
 )
 _DISCOUNT: Final = re.compile(r"(\d{1,2})\s*%\s*off", re.I)
+# An image for a format without a fixed size (native, responsive) is cut at the common 1.91:1 card.
+CARD_IMAGE: Final = (1200, 628)
 
 
 class Mode(enum.Enum):
@@ -84,6 +90,7 @@ class BuildRequest:
         quality: ``draft`` or ``production``.
         include_preview: whether to render previews of the output.
         preview_inputs: macro sets for those previews.
+        explicit_preview_inputs: whether the buyer chose them (else catalogue items may).
         preview_output_format: ``url``, ``html`` or ``both``.
         macro_values: macros substituted into the serving tags.
         priced: whether an account was given, so the build reports its pricing.
@@ -102,6 +109,7 @@ class BuildRequest:
     quality: str = "draft"
     include_preview: bool = False
     preview_inputs: tuple[PreviewInput, ...] = ()
+    explicit_preview_inputs: bool = False
     preview_output_format: str = "url"
     macro_values: Mapping[str, str] = attrs.field(factory=dict)
     priced: bool = False
@@ -185,6 +193,7 @@ def parse_build_request(args: Mapping[str, Any]) -> BuildRequest:
         quality=parse_choice(args, "quality", QUALITIES, "draft"),
         include_preview=include_preview,
         preview_inputs=parse_inputs(args, "preview_inputs"),
+        explicit_preview_inputs=args.get("preview_inputs") is not None,
         preview_output_format=parse_choice(args, "preview_output_format", OUTPUT_FORMATS, "url"),
         macro_values=_macros(args),
         priced=args.get("account") is not None,
@@ -218,12 +227,14 @@ class BuildContext:
         formats: the shared format catalogue.
         find_creative: the buyer's creative library.
         brand: the brand the request names, when the brand catalogue knows it.
+        catalog_items: the synced catalogue items a brief is about.
     """
 
     now: datetime
     formats: FormatLookup
     find_creative: Callable[[str], LibraryCreative | None]
     brand: BrandLook | None = None
+    catalog_items: Callable[[str], list[CatalogItem]] = lambda message: []
 
 
 def _digest(*parts: str) -> str:
@@ -243,8 +254,35 @@ def _headline(message: str) -> str:
     return headline if len(headline) <= 60 else headline[:57].rstrip() + "..."
 
 
+def _image_size(shape: FormatShape) -> dict[str, int]:
+    """Return the width and height an image asset for ``shape`` is rendered at (the schema requires both)."""
+    if shape.width and shape.height:
+        return {"width": shape.width, "height": shape.height}
+    return {"width": CARD_IMAGE[0], "height": CARD_IMAGE[1]}
+
+
+def _featured(item: CatalogItem | None, shape: FormatShape) -> dict[str, Any]:
+    """Return the assets a featured catalogue item contributes: title, image, landing page, price."""
+    if item is None:
+        return {}
+    assets: dict[str, Any] = {}
+    title, image, url, price = (item.item.get(key) for key in ("title", "image_url", "url", "price"))
+    if isinstance(title, str):
+        assets["headline"] = {"asset_type": "text", "content": title}
+    if isinstance(image, str) and shape.kind not in ("video", "audio"):
+        assets["generated_image"] = {"asset_type": "image", "url": image, **_image_size(shape)}
+    if isinstance(url, str):
+        assets["click_url"] = {"asset_type": "url", "url": url, "url_type": "clickthrough"}
+    if isinstance(price, Mapping) and isinstance(price.get("amount"), int | float):
+        assets["price"] = {
+            "asset_type": "text",
+            "content": f"{price['amount']:.2f} {price.get('currency', '')}".strip(),
+        }
+    return assets
+
+
 def _generated_assets(
-    request: BuildRequest, shape: FormatShape, target: FormatRef, ctx: BuildContext
+    request: BuildRequest, shape: FormatShape, target: FormatRef, ctx: BuildContext, items: list[CatalogItem]
 ) -> dict[str, Any]:
     message = request.message or ""
     brand = ctx.brand
@@ -270,15 +308,17 @@ def _generated_assets(
             "duration_ms": shape.duration_ms,
         }
     else:
-        image: dict[str, Any] = {"asset_type": "image", "url": f"{GENERATED_ASSET_BASE}/{seed}.png"}
-        if shape.width and shape.height:
-            image.update(width=shape.width, height=shape.height)
-        assets["generated_image"] = image
+        assets["generated_image"] = {
+            "asset_type": "image",
+            "url": f"{GENERATED_ASSET_BASE}/{seed}.png",
+            **_image_size(shape),
+        }
     domain = brand.domain if brand is not None else request.brand_domain
     if domain is not None:
         assets["click_url"] = {"asset_type": "url", "url": f"https://{domain}/", "url_type": "clickthrough"}
+    assets.update(_featured(items[0] if items else None, shape))
     catalog_macro = _CATALOG_MACROS.search(message)
-    if catalog_macro is not None or "catalog" in message.lower():
+    if catalog_macro is not None or items or "catalog" in message.lower():
         # Catalogue-driven units keep the item macro literal: the ad server resolves it per impression.
         macro = catalog_macro.group(0) if catalog_macro is not None else "{SKU}"
         assets["impression_tracker"] = {
@@ -370,12 +410,17 @@ def build_creative(request: BuildRequest, ctx: BuildContext) -> dict[str, Any]:
     targets = request.targets or ((source.format,) if source is not None else ())
     style = ctx.brand.style if ctx.brand is not None else None
     base_id = request.creative_id or (source.creative_id if source is not None else None)
+    items = ctx.catalog_items(request.message or "") if request.mode is Mode.GENERATIVE else []
+    preview_inputs = request.preview_inputs
+    if items and not request.explicit_preview_inputs:
+        # One preview per featured item, its catalogue macros substituted (safely) into the trackers.
+        preview_inputs = tuple(PreviewInput(item.item_id, item.macros) for item in items)
     manifests: list[dict[str, Any]] = []
     previews: list[dict[str, Any]] = []
     for target in targets:
         shape = shape_of(target, ctx.formats)
         if source is None:
-            assets = _generated_assets(request, shape, target, ctx)
+            assets = _generated_assets(request, shape, target, ctx, items)
         else:
             assets = _refined(source.assets, request.message)
         creative_id = base_id or f"gen_{_digest(request.message or '', target.id, request.brand_domain or '')[:10]}"
@@ -393,7 +438,7 @@ def build_creative(request: BuildRequest, ctx: BuildContext) -> dict[str, Any]:
                 render_previews(
                     built,
                     shape,
-                    request.preview_inputs,
+                    preview_inputs,
                     request.preview_output_format,
                     style=style,
                     with_format=request.plural,
