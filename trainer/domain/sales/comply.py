@@ -49,17 +49,16 @@ def _string(params: Mapping[str, Any], name: str, *, max_len: int | None = None)
 
 
 def _owner(comply: ComplyCall, holds: Callable[[Session], bool]) -> Session | None:
-    """Return the session holding an entity: the call's own, else, for a call naming no account, any session.
+    """Return the session holding an entity: the call's own, else any session that holds it.
 
-    The controller addresses buys and creatives by id. A call scoped to an account stays inside
-    it; an unscoped call (no ``account``: storyboard runners send some of their negative probes
-    that way) finds the entity wherever it lives, as the test hook it is.
+    The controller is a sandbox-only test hook that addresses buys and creatives by id. Storyboard
+    runners seed or create under one account and force under another (or none), so an id the
+    call's own account does not hold is looked up across sessions. Buyer-facing tools never do
+    this: only the controller reaches across accounts.
     """
     own = comply.session()
     if holds(own):
         return own
-    if isinstance(comply.call.args.get("account"), Mapping):
-        return None
     return comply.call.sessions.find(holds)
 
 
