@@ -194,7 +194,7 @@ class _Filters:
                     raise invalid(f"format_ids[{index}]", "each format_ids entry needs an id")
             ids = frozenset(found)
         fmt_type = args.get("type")
-        if fmt_type is not None and fmt_type not in FORMAT_TYPES:
+        if fmt_type is not None and not (isinstance(fmt_type, str) and fmt_type in FORMAT_TYPES):
             raise invalid("type", f"type must be one of {', '.join(sorted(FORMAT_TYPES))}")
         asset_types = _string_set(args, "asset_types")
         if asset_types is not None and not asset_types <= ASSET_TYPES:

@@ -410,7 +410,7 @@ class CreativeLibrary:
             CreativeError: INVALID_PARAMS when the fixture's ``status`` is not a creative status.
         """
         status = fixture.get("status", "approved")
-        if status not in STATUSES:
+        if not isinstance(status, str) or status not in STATUSES:
             raise CreativeError("INVALID_PARAMS", f"status must be one of {', '.join(sorted(STATUSES))}")
         library = creatives(session)
         existing = library.get(creative_id)
@@ -559,7 +559,7 @@ def _matches(creative: Mapping[str, Any], filters: Mapping[str, Any]) -> bool:
     if raw_formats is not None:
         if not isinstance(raw_formats, list):
             raise invalid("filters.format_ids", "filters.format_ids must be an array of format_id objects")
-        wanted = {ref.get("id") if isinstance(ref, Mapping) else ref for ref in raw_formats}
+        wanted = {str(ref.get("id")) if isinstance(ref, Mapping) else str(ref) for ref in raw_formats}
         if creative.get("format_id", {}).get("id") not in wanted:
             return False
     name_contains = filters.get("name_contains")
@@ -610,8 +610,8 @@ def _sorted(matches: Sequence[Mapping[str, Any]], sort: object) -> list[Mapping[
         raise invalid("sort", "sort must be an object with field and direction")
     field = sort.get("field", "created_date")
     direction = sort.get("direction", "desc")
-    if field not in {"created_date", "updated_date", "name", "status"}:
+    if not isinstance(field, str) or field not in {"created_date", "updated_date", "name", "status"}:
         raise invalid("sort.field", "sort.field must be created_date, updated_date, name or status")
-    if direction not in {"asc", "desc"}:
+    if not isinstance(direction, str) or direction not in {"asc", "desc"}:
         raise invalid("sort.direction", "sort.direction must be asc or desc")
     return sorted(matches, key=lambda creative: str(creative.get(field, "")), reverse=direction == "desc")

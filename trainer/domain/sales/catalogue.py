@@ -388,7 +388,9 @@ def _seed_pricing(pricing_option_id: str, fixture: Mapping[str, Any]) -> dict[st
     option = {key: value for key, value in fixture.items() if key not in {"product_id", "model", "rate"}}
     pricing_model = fixture.get("pricing_model", fixture.get("model", "cpm"))
     option["pricing_option_id"] = pricing_option_id
-    option["pricing_model"] = pricing_model if pricing_model in PRICING_MODELS else "cpm"
+    option["pricing_model"] = (
+        pricing_model if isinstance(pricing_model, str) and pricing_model in PRICING_MODELS else "cpm"
+    )
     option.setdefault("currency", "USD")
     if "rate" in fixture and "fixed_price" not in fixture and "floor_price" not in fixture:
         option["fixed_price"] = fixture["rate"]
@@ -437,7 +439,7 @@ def _seeded_wire(
         if isinstance(ref, Mapping) and isinstance(ref.get("id"), str)
     ] or [formats.ref("display_300x250")]
     wire["channels"] = normalize_channels(wire.get("channels")) or ["display"]
-    if wire.get("delivery_type") not in {"guaranteed", "non_guaranteed"}:
+    if not (isinstance(wire.get("delivery_type"), str) and wire["delivery_type"] in {"guaranteed", "non_guaranteed"}):
         wire["delivery_type"] = "non_guaranteed"
     for key in ("name", "description"):
         if not isinstance(wire.get(key), str):

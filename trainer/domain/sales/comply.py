@@ -76,23 +76,41 @@ def _now(comply: ComplyCall) -> datetime:
 
 
 def _seed_package(media_buy_id: str, index: int, raw: Mapping[str, Any], start: str, end: str) -> dict[str, Any]:
+    """Return a stored package from a ``seed_media_buy`` package fixture, defaults filled in.
+
+    Raises:
+        ComplyError: INVALID_PARAMS when a date, the budget or a creative assignment is malformed.
+    """
+    at = f"fixture.packages[{index}]"
+    try:
+        start = iso(parse_instant(raw["start_time"])) if raw.get("start_time") is not None else start
+        end = iso(parse_instant(raw["end_time"])) if raw.get("end_time") is not None else end
+    except (TypeError, ValueError, AttributeError):
+        raise ComplyError("INVALID_PARAMS", f"{at} start_time and end_time must be ISO 8601 date-times") from None
+    budget = raw.get("budget", SEED_BUDGET)
+    if isinstance(budget, bool) or not isinstance(budget, int | float) or budget < 0:
+        raise ComplyError("INVALID_PARAMS", f"{at}.budget must be a non-negative number")
+    assignments = raw.get("creative_assignments") or []
+    if not isinstance(assignments, list) or not all(
+        isinstance(a, Mapping) and isinstance(a.get("creative_id"), str) for a in assignments
+    ):
+        raise ComplyError("INVALID_PARAMS", f"{at}.creative_assignments must be [{{creative_id}}]")
     package: dict[str, Any] = {
-        "package_id": raw.get("package_id") or package_id_for(media_buy_id, index),
-        "product_id": raw.get("product_id", "test-product"),
-        "pricing_option_id": raw.get("pricing_option_id", "test-pricing"),
-        "budget": raw.get("budget", SEED_BUDGET),
-        "paused": bool(raw.get("paused", False)),
-        "start_time": raw.get("start_time", start),
-        "end_time": raw.get("end_time", end),
-        "creative_assignments": [dict(a) for a in raw.get("creative_assignments") or () if isinstance(a, Mapping)],
+        **raw,
+        "package_id": str(raw.get("package_id") or package_id_for(media_buy_id, index)),
+        "product_id": str(raw.get("product_id", "test-product")),
+        "pricing_option_id": str(raw.get("pricing_option_id", "test-pricing")),
+        "budget": budget,
+        "paused": raw.get("paused") is True,
+        "start_time": start,
+        "end_time": end,
+        "creative_assignments": [dict(a) for a in assignments],
         "pricing_model": "cpm",
-        "rate": raw.get("bid_price", 10.0),
+        "rate": 10.0,
         "currency": "USD",
         "channels": ["display"],
         "pauses": [],
     }
-    for key, value in raw.items():
-        package.setdefault(key, value)
     return package
 
 
@@ -118,7 +136,7 @@ def media_buy_scenarios(domain: SalesDomain) -> list[Scenario]:
         now = _now(comply)
         media_buy_id = ids[0]
         status = fixture.get("status", "active")
-        if status not in SEED_STATUSES:
+        if not isinstance(status, str) or status not in SEED_STATUSES:
             raise ComplyError("INVALID_PARAMS", f"fixture.status must be a media buy status, got {status!r}")
         try:
             start = (
@@ -135,12 +153,15 @@ def media_buy_scenarios(domain: SalesDomain) -> list[Scenario]:
             total = fixture.get("total_budget")
             amount = total.get("amount") if isinstance(total, Mapping) else total
             packages = [{"budget": amount if isinstance(amount, int | float) else SEED_BUDGET}]
+        currency = fixture.get("currency", "USD")
+        if not isinstance(currency, str) or len(currency) != 3:
+            raise ComplyError("INVALID_PARAMS", "fixture.currency must be an ISO 4217 code")
         stamp = iso(now)
         buy: dict[str, Any] = {
             "media_buy_id": media_buy_id,
             "status": status,
             "forced": True,
-            "currency": fixture.get("currency", "USD"),
+            "currency": currency,
             "start_time": start,
             "end_time": end,
             "revision": 1,
@@ -162,7 +183,7 @@ def media_buy_scenarios(domain: SalesDomain) -> list[Scenario]:
     async def force_media_buy_status(comply: ComplyCall) -> JsonObject:
         buy = _buy(comply)
         target = comply.params.get("status")
-        if target not in SEED_STATUSES:
+        if not isinstance(target, str) or target not in SEED_STATUSES:
             raise ComplyError("INVALID_PARAMS", "params.status must be a media buy status")
         now = _now(comply)
         stored = st.Status(buy["status"])

@@ -307,8 +307,11 @@ def get_media_buy_delivery(session: Session, args: Mapping[str, Any], *, now: da
         selected = list(store.values())
     statuses = args.get("status_filter")
     if statuses is not None:
-        wanted = {statuses} if isinstance(statuses, str) else set(statuses) if isinstance(statuses, list) else None
-        if wanted is None or not wanted <= {status.value for status in st.Status}:
+        values = [statuses] if isinstance(statuses, str) else statuses
+        if not isinstance(values, list) or not all(isinstance(value, str) for value in values):
+            raise invalid("status_filter", "status_filter must name media buy statuses")
+        wanted = set(values)
+        if not wanted <= {status.value for status in st.Status}:
             raise invalid("status_filter", "status_filter must name media buy statuses")
         selected = [buy for buy in selected if st.derive(buy, now).value in wanted]
     starts = [parse_instant(buy["start_time"]) for buy in selected]

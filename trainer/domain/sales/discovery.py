@@ -62,7 +62,9 @@ class _Filters:
         if not isinstance(raw, Mapping):
             raise invalid("filters", "filters must be an object")
         delivery_type = raw.get("delivery_type")
-        if delivery_type is not None and delivery_type not in {"guaranteed", "non_guaranteed"}:
+        if delivery_type is not None and not (
+            isinstance(delivery_type, str) and delivery_type in {"guaranteed", "non_guaranteed"}
+        ):
             raise invalid("filters.delivery_type", "filters.delivery_type must be guaranteed or non_guaranteed")
         channels = raw.get("channels")
         if channels is not None and not (isinstance(channels, list) and all(isinstance(c, str) for c in channels)):
@@ -77,7 +79,9 @@ class _Filters:
         if fixed is not None and not isinstance(fixed, bool):
             raise invalid("filters.is_fixed_price", "filters.is_fixed_price must be a boolean")
         exclusivity = raw.get("exclusivity")
-        if exclusivity is not None and exclusivity not in {"none", "category", "exclusive"}:
+        if exclusivity is not None and not (
+            isinstance(exclusivity, str) and exclusivity in {"none", "category", "exclusive"}
+        ):
             raise invalid("filters.exclusivity", "filters.exclusivity must be none, category or exclusive")
         budget = raw.get("budget_range")
         max_budget = None
@@ -157,7 +161,7 @@ class Discovery:
         mode = args.get("buying_mode")
         if mode is None:
             mode = "refine" if args.get("refine") is not None else "brief"
-        if mode not in BUYING_MODES:
+        if not isinstance(mode, str) or mode not in BUYING_MODES:
             raise invalid("buying_mode", "buying_mode must be brief, wholesale or refine")
         filters = _Filters.parse(args)
         if mode == "refine":
@@ -327,7 +331,7 @@ class Discovery:
         if not isinstance(product_id, str) or not product_id:
             raise invalid(f"refine[{index}].product_id", "a product-scoped refinement needs a product_id")
         action = entry.get("action", "include")
-        if action not in {"include", "omit", "more_like_this"}:
+        if not isinstance(action, str) or action not in {"include", "omit", "more_like_this"}:
             raise invalid(f"refine[{index}].action", "action must be include, omit or more_like_this")
         wire = self.catalogue.product(session, product_id)
         if wire is None:
@@ -380,7 +384,7 @@ class Discovery:
         if not isinstance(proposal_id, str) or not proposal_id:
             raise invalid(f"refine[{index}].proposal_id", "a proposal-scoped refinement needs a proposal_id")
         action = entry.get("action", "include")
-        if action not in {"include", "omit", "finalize"}:
+        if not isinstance(action, str) or action not in {"include", "omit", "finalize"}:
             raise invalid(f"refine[{index}].action", "action must be include, omit or finalize")
         proposal = self.proposal(session, proposal_id)
         if proposal is None:

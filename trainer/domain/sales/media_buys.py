@@ -228,7 +228,7 @@ def check_measurement_terms(terms: object, field: str) -> dict[str, Any] | None:
                 suggestion="Allow a max_variance_percent of at least 0.5 (10 is common).",
             )
     window = billing.get("measurement_window")
-    if window in REJECTED_WINDOWS:
+    if isinstance(window, str) and window in REJECTED_WINDOWS:
         raise AdcpError(
             "TERMS_REJECTED",
             f"Billing on the {window} window is not offered; the seller bills on c3 or c7.",

@@ -156,10 +156,10 @@ def provide_performance_feedback(
     if isinstance(index, bool) or not isinstance(index, int | float) or index < 0:
         raise invalid("performance_index", "performance_index must be a number of at least 0")
     metric_type = args.get("metric_type")
-    if metric_type is not None and metric_type not in METRIC_TYPES:
+    if metric_type is not None and not (isinstance(metric_type, str) and metric_type in METRIC_TYPES):
         raise invalid("metric_type", f"metric_type must be one of {', '.join(sorted(METRIC_TYPES))}")
     source = args.get("feedback_source")
-    if source is not None and source not in FEEDBACK_SOURCES:
+    if source is not None and not (isinstance(source, str) and source in FEEDBACK_SOURCES):
         raise invalid("feedback_source", f"feedback_source must be one of {', '.join(sorted(FEEDBACK_SOURCES))}")
     owner = session if find(session, media_buy_id) is not None else elsewhere(media_buy_id)
     buy = find(owner, media_buy_id) if owner is not None else None
