@@ -8,7 +8,7 @@ server's own ``/sales/mcp`` URL.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, Final
 
 from trainer.adcp.sessions import Session
@@ -92,7 +92,9 @@ def capabilities(domain: SalesDomain) -> JsonObject:
     }
 
 
-def _count(key: str, noun: str) -> Any:
+def _count(key: str, noun: str) -> Callable[[JsonObject], str]:
+    """Return a summary builder saying how many ``noun`` items the payload's ``key`` holds."""
+
     def summary(payload: JsonObject) -> str:
         items = payload.get(key) or ()
         return f"Found {len(items)} {noun}{'' if len(items) == 1 else 's'}"
