@@ -64,6 +64,7 @@ async def test_list_scenarios_lists_only_listed_ones(make_call: MakeCall) -> Non
     assert outcome.payload == {
         "success": True,
         "scenarios": ["force_media_buy_status", "simulate_delivery"],
+        "status": "completed",
         "context": CONTEXT,
     }
     assert outcome.text == "Supported scenarios: force_media_buy_status, simulate_delivery"
@@ -112,6 +113,7 @@ async def test_scenario_success_adds_success_and_summarises(make_call: MakeCall)
         "previous_state": "active",
         "current_state": "paused",
         "message": "forced",
+        "status": "completed",
         "context": CONTEXT,
     }
     assert outcome.text == "Transitioned from active to paused"
@@ -130,7 +132,7 @@ async def test_seed_then_equivalent_reseed_then_divergent(make_call: MakeCall) -
     """Same id + equal fixture re-seeds; a different fixture for the id is INVALID_PARAMS."""
     fixture = {"name": "Seeded", "channels": ["display"], "delivery_type": "non_guaranteed"}
     first = await control(make_call, "seed_product", {"product_id": "p1", "fixture": fixture})
-    assert first.payload == {"success": True, "message": "Fixture seeded", "context": CONTEXT}
+    assert first.payload == {"success": True, "message": "Fixture seeded", "status": "completed", "context": CONTEXT}
     assert first.text == "Fixture seeded"
     reordered = dict(reversed(list(fixture.items())))
     again = await control(make_call, "seed_product", {"product_id": "p1", "fixture": reordered})

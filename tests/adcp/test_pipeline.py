@@ -43,7 +43,7 @@ async def crashes(call: ToolCall) -> JsonObject:
 async def test_success_echoes_context_and_uses_default_text(make_call: MakeCall) -> None:
     """A plain dict reply becomes structuredContent with the request's context and '<tool> completed'."""
     outcome = await run_tool(spec(Counter()), make_call("create_media_buy", {"context": CONTEXT, "budget": 1}))
-    assert outcome.payload == {"media_buy_id": "mb_1", "budget": 1, "context": CONTEXT}
+    assert outcome.payload == {"media_buy_id": "mb_1", "budget": 1, "status": "completed", "context": CONTEXT}
     assert outcome.text == "create_media_buy completed"
     assert outcome.is_error is False
 
@@ -70,7 +70,7 @@ async def test_payload_context_wins_over_echo(make_call: MakeCall) -> None:
         return {"context": {"mine": True}}
 
     outcome = await run_tool(spec(own), make_call("create_media_buy", {"context": CONTEXT}))
-    assert outcome.payload == {"context": {"mine": True}}
+    assert outcome.payload == {"context": {"mine": True}, "status": "completed"}
 
 
 async def test_adcp_error_becomes_the_envelope_with_context(make_call: MakeCall) -> None:
@@ -187,7 +187,13 @@ async def test_replay_returns_the_first_reply_with_current_context(make_call: Ma
     )
     assert handler.runs == 1
     assert "replayed" not in first.payload
-    assert again.payload == {"media_buy_id": "mb_1", "budget": 5, "replayed": True, "context": {"correlation_id": "c2"}}
+    assert again.payload == {
+        "media_buy_id": "mb_1",
+        "budget": 5,
+        "status": "completed",
+        "replayed": True,
+        "context": {"correlation_id": "c2"},
+    }
     assert again.text == first.text == "Media buy mb_1 created"
 
 
@@ -233,7 +239,7 @@ async def test_errors_are_not_cached(make_call: MakeCall) -> None:
     first = await run_tool(tool, make_call("create_media_buy", {"idempotency_key": KEY}))
     second = await run_tool(tool, make_call("create_media_buy", {"idempotency_key": KEY}))
     assert first.is_error is True
-    assert second.payload == {"ok": True}
+    assert second.payload == {"ok": True, "status": "completed"}
     assert runs == 2
 
 
@@ -264,3 +270,15 @@ async def test_read_only_tools_ignore_idempotency_keys(make_call: MakeCall) -> N
     for _ in range(2):
         await run_tool(spec(handler), make_call("get_products", {"idempotency_key": KEY}))
     assert handler.runs == 2
+
+
+async def test_success_carries_the_envelope_status_unless_the_payload_has_its_own(make_call: MakeCall) -> None:
+    """A synchronous success is `status: completed`; a payload's own status (a media buy's) is kept."""
+
+    async def buy(call: ToolCall) -> dict[str, Any]:
+        return {"media_buy_id": "mb_1", "status": "pending_creatives"}
+
+    plain = await run_tool(spec(Counter()), make_call("create_media_buy", {}))
+    own = await run_tool(spec(buy), make_call("create_media_buy", {}))
+    assert plain.payload["status"] == "completed"
+    assert own.payload["status"] == "pending_creatives"

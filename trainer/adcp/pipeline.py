@@ -139,6 +139,11 @@ def _shape(
         body = _with_context(payload, context)
         return ToolOutcome(body, summary if summary is not None else _compact(body), True), None
     text = _success_text(spec, payload, summary)
+    # The AdCP 3 protocol envelope (core/protocol-envelope.json) carries the task state as
+    # `status`; on MCP the envelope is flattened into structuredContent. A synchronous success is
+    # `completed`. Payloads that already carry a `status` (a media buy's, a submitted task's,
+    # a governance verdict) keep theirs: 3.0 shares the key, and the domain meaning wins.
+    payload.setdefault("status", "completed")
     if not spec.mutating:
         # Only mutating tools are replayed; copying a read tool's (often large) payload would be
         # pure cost on the hottest paths (get_products, get_signals).
