@@ -86,6 +86,7 @@ def test_floors_file_round_trips(tmp_path: Path) -> None:
         storyboards=(),
         full=True,
         frozen_time=conformance.DEFAULT_FROZEN_TIME,
+        auth_mode="bearer",
         config=None,
         token=None,
         webhook_receiver=True,

@@ -206,6 +206,7 @@ class Settings:
         storyboards: the storyboard ids given to the runner.
         full: whether ``storyboards`` is every storyboard (floors only mean something then).
         frozen_time: the instant for ``TRAINER_FROZEN_TIME``, ``None`` for the system clock.
+        auth_mode: ``TRAINER_AUTH_MODE`` for the server, ``None`` to keep the config's.
         config: the ``--config`` passed to the server, ``None`` for its default.
         token: the bearer token for ``--auth`` when the config requires auth.
         webhook_receiver: whether the runner hosts its loopback webhook receiver.
@@ -219,6 +220,7 @@ class Settings:
     storyboards: tuple[str, ...]
     full: bool
     frozen_time: str | None
+    auth_mode: str | None
     config: Path | None
     token: str | None
     webhook_receiver: bool
@@ -309,7 +311,8 @@ def write_floors(floors: Mapping[str, Floor], settings: Settings, path: Path = F
     """Write ``floors`` to ``floors.toml``, tenants in the configured order, then any others."""
     lines = [
         "# Conformance floors: tests/conformance/run.py exits 1 when a tenant falls below either number.",
-        f"# Measured with {SDK_PACKAGE} {SDK_VERSION}, every storyboard, TRAINER_FROZEN_TIME={DEFAULT_FROZEN_TIME}.",
+        f"# Measured with {SDK_PACKAGE} {SDK_VERSION}, every storyboard, TRAINER_FROZEN_TIME={DEFAULT_FROZEN_TIME},",
+        "# server in bearer auth mode (the harness default, as the public agent runs).",
         "# Raise them with `python tests/conformance/run.py --update-floors` when the server gets better;",
         "# lowering one needs a reason in the commit message.",
     ]
@@ -398,14 +401,16 @@ async def _stop(proc: asyncio.subprocess.Process, timeout_s: float = STOP_TIMEOU
         await proc.wait()
 
 
-def server_env(frozen_time: str | None) -> dict[str, str]:
-    """Return the server's environment: JSON logs, and the clock pinned or left to the system."""
+def server_env(frozen_time: str | None, auth_mode: str | None) -> dict[str, str]:
+    """Return the server's environment: JSON logs, the clock pinned or left to the system, the auth mode."""
     env = dict(os.environ)
     env["TRAINER_LOG_FORMAT"] = "json"
-    for var in ("PORT", "TRAINER_PORT", "TRAINER_HOST", "TRAINER_FROZEN_TIME"):
+    for var in ("PORT", "TRAINER_PORT", "TRAINER_HOST", "TRAINER_FROZEN_TIME", "TRAINER_AUTH_MODE"):
         env.pop(var, None)
     if frozen_time is not None:
         env["TRAINER_FROZEN_TIME"] = frozen_time
+    if auth_mode is not None:
+        env["TRAINER_AUTH_MODE"] = auth_mode
     return env
 
 
@@ -424,7 +429,7 @@ async def served(settings: Settings, port: int, log_path: Path) -> AsyncIterator
         proc = await asyncio.create_subprocess_exec(
             *command,
             cwd=REPO,
-            env=server_env(settings.frozen_time),
+            env=server_env(settings.frozen_time, settings.auth_mode),
             stdout=log,
             stderr=subprocess.STDOUT,
             start_new_session=True,
@@ -620,11 +625,21 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         default=True,
         help="let the runner host its loopback webhook receiver (default: on)",
     )
+    parser.add_argument(
+        "--auth-mode",
+        choices=("bearer", "open", "config"),
+        default="bearer",
+        help="run the server in bearer mode (default: as the public agent runs, so security_baseline is graded), "
+        "open mode, or as its config says",
+    )
     parser.add_argument("--server-module", default="trainer", help=argparse.SUPPRESS)
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    if args.auth_mode == "config":
+        args.auth_mode = None
+    return args
 
 
-def configured_tenants_and_token(config: Path | None) -> tuple[list[str], str | None]:
+def configured_tenants_and_token(config: Path | None, auth_mode: str | None) -> tuple[list[str], str | None]:
     """Read the server config the way the server will: its enabled tenants and, in bearer mode, a token.
 
     Raises:
@@ -633,7 +648,7 @@ def configured_tenants_and_token(config: Path | None) -> tuple[list[str], str | 
     from trainer.config import ConfigError, load_config  # the runner is a script; import only when needed
 
     try:
-        loaded = load_config(config, env=server_env(None))
+        loaded = load_config(config, env=server_env(None, auth_mode))
     except ConfigError as exc:
         raise HarnessError(f"server config: {exc}") from exc
     token = next(iter(loaded.auth.tokens.values()), None) if loaded.auth.mode == "bearer" else None
@@ -655,7 +670,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         unknown = sorted(set(chosen) - set(every))
         if unknown:
             raise HarnessError(f"unknown storyboard ids: {', '.join(unknown)}")
-        configured, token = configured_tenants_and_token(args.config)
+        configured, token = configured_tenants_and_token(args.config, args.auth_mode)
         tenants = args.tenant or configured
         if unknown_tenants := sorted(set(tenants) - set(configured)):
             raise HarnessError(f"tenants not in the server config: {', '.join(unknown_tenants)}")
@@ -665,6 +680,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             storyboards=tuple(chosen or every),
             full=not chosen,
             frozen_time=frozen,
+            auth_mode=args.auth_mode,
             config=args.config,
             token=token,
             webhook_receiver=args.webhook_receiver,
