@@ -31,7 +31,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from trainer.smoke import main as smoke
 
         tenants = args.tenants or tuple(t.id for t in config.tenants)
-        return smoke(args.url, tenants, args.budget_s)
+        token = args.token
+        if token is None and config.auth.mode == "bearer":
+            token = next(iter(config.auth.tokens.values()), None)
+        return smoke(args.url, tenants, args.budget_s, token=token)
     configure_logging(args.log_format or config.log_format)
     return serve(config)
 

@@ -23,6 +23,7 @@ class SmokeArgs:
     budget_s: float
     tenants: tuple[str, ...]
     config: Path | None
+    token: str | None
 
 
 def parse_args(argv: Sequence[str]) -> ServeArgs | SmokeArgs:
@@ -35,8 +36,11 @@ def parse_args(argv: Sequence[str]) -> ServeArgs | SmokeArgs:
         smoke.add_argument("--budget-s", type=float, default=60.0, help="retry 503s and refused connections this long")
         smoke.add_argument("--tenant", action="append", default=[], help="tenant to check (default: all configured)")
         smoke.add_argument("--config", type=Path, help="config whose tenant table lists the tenants")
+        smoke.add_argument("--token", help="bearer token (default: the config's first token when it is in bearer mode)")
         ns = smoke.parse_args(argv[1:])
-        return SmokeArgs(url=ns.url.rstrip("/"), budget_s=ns.budget_s, tenants=tuple(ns.tenant), config=ns.config)
+        return SmokeArgs(
+            url=ns.url.rstrip("/"), budget_s=ns.budget_s, tenants=tuple(ns.tenant), config=ns.config, token=ns.token
+        )
     serve = argparse.ArgumentParser(
         prog="python -m trainer", description="Serve the six AdCP training tenants over MCP."
     )

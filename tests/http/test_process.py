@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
+import attrs
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -265,3 +266,38 @@ async def test_smoke_command_fails_when_nothing_listens() -> None:
     async with asyncio.timeout(60):
         await process.communicate()
     assert process.returncode != 0
+
+
+@pytest.mark.parametrize(("token_args", "expected"), [([], 0), (["--token", "not-the-token"], 1)])
+async def test_smoke_command_authenticates_in_bearer_mode(
+    aiohttp_server: Any, trainer_config: Any, platform: Any, token_args: list[str], expected: int
+) -> None:
+    """In bearer mode the smoke check sends the config's token; a wrong --token fails at once on the 401."""
+    from trainer.app import create_app
+    from trainer.config import AuthConfig
+
+    config = attrs.evolve(trainer_config, auth=AuthConfig(mode="bearer", tokens={"public": "smoke-token-123"}))
+    server = await aiohttp_server(create_app(config, platform=platform))
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(ROOT),
+        "TRAINER_AUTH_MODE": "bearer",
+        "TRAINER_AUTH_TOKEN": "smoke-token-123",
+    }
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "trainer",
+        "smoke",
+        str(server.make_url("")).rstrip("/"),
+        "--budget-s",
+        "5",
+        *token_args,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+        env=env,
+        cwd=ROOT,
+    )
+    async with asyncio.timeout(60):
+        stdout, _ = await process.communicate()
+    assert process.returncode == expected, stdout.decode()
