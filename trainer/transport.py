@@ -60,6 +60,7 @@ log = structlog.get_logger("trainer.transport")
 PRINCIPAL: Final = web.RequestKey("principal", str)
 REQUEST_ID: Final = web.RequestKey("request_id", str)
 RPC_METHOD: Final = web.RequestKey("rpc_method", str)
+STRUCTURED: Final = web.RequestKey("structured_content", dict)
 
 SERVER_NAME: Final = "adcp-training-agent"
 _PROTOCOL_HEADER: Final = "MCP-Protocol-Version"
@@ -179,9 +180,17 @@ class McpEndpoint:
         if isinstance(request, web.Request):
             request[RPC_METHOD] = f"tools/call:{spec.name}"
         outcome = await run_tool(spec, call)
+        structured = outcome.payload
+        if isinstance(request, web.Request):
+            # structuredContent is an opaque JSON object to the SDK, yet its result shaping
+            # validates and re-dumps it in full, twice (~0.2 ms for a 10 KB product list). The SDK
+            # shapes a stand-in instead; handle_post puts the payload back only where the shaped
+            # result kept a structuredContent, so the SDK still decides whether it goes out.
+            request[STRUCTURED] = structured
+            structured = {}
         return types.CallToolResult(
             content=[types.TextContent(type="text", text=outcome.text)],
-            structured_content=outcome.payload,
+            structured_content=structured,
             is_error=outcome.is_error,
         )
 
@@ -253,6 +262,8 @@ class McpEndpoint:
             return _reply(rpc.id, error=mapped, status=status, sse=want_sse)
         finally:
             await connection.exit_stack.aclose()
+        if (structured := request.get(STRUCTURED)) is not None and "structuredContent" in result:
+            result["structuredContent"] = structured
         return _reply(rpc.id, result=result, sse=want_sse)
 
     def _acknowledge(self, message: Mapping[str, Any], modern_version: str | None) -> web.Response:

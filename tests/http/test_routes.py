@@ -354,3 +354,19 @@ async def test_each_request_logs_one_completion_line(rig: Rig, logs: list[Any]) 
     assert line["duration_ms"] >= 0
     assert line["request_id"]
     assert "secret-ish" not in repr(line)
+
+
+@pytest.mark.parametrize("version", ["2024-11-05", "2025-03-26", "2025-06-18", "2025-11-25"])
+async def test_structured_content_is_the_payload_in_every_handshake_version(rig: Rig, version: str) -> None:
+    """After the SDK's per-version shaping, structuredContent carries the tool's full payload."""
+    response = await rig.client.post(
+        "/alpha/mcp", json=call("echo", {"text": "v"}), headers={**ACCEPT, "MCP-Protocol-Version": version}
+    )
+    result = (await response.json())["result"]
+    assert result["structuredContent"] == {
+        "echo": "v",
+        "tenant": "alpha",
+        "principal": "anonymous",
+        "status": "completed",
+    }
+    assert result["content"] == [{"type": "text", "text": "echo completed"}]
