@@ -7,6 +7,7 @@ unexpected is logged with its traceback and answered -32603 with the request id.
 
 from __future__ import annotations
 
+import itertools
 import time
 import uuid
 from typing import Any
@@ -23,6 +24,11 @@ log = structlog.get_logger("trainer.http")
 
 TENANT: web.RequestKey[str] = web.RequestKey("tenant", str)
 
+# Request ids: a random per-process prefix and a counter. Unique across restarts for log search,
+# and a tenth of the cost of a uuid4 per request.
+_BOOT = uuid.uuid4().hex[:8]
+_SEQUENCE = itertools.count(1)
+
 
 def json_response(body: Any, *, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
     return web.Response(body=orjson.dumps(body), status=status, headers=headers, content_type="application/json")
@@ -31,7 +37,7 @@ def json_response(body: Any, *, status: int = 200, headers: dict[str, str] | Non
 @web.middleware
 async def observe(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Give the request an id, turn every error into a JSON body, and log one completion line."""
-    request_id = request.headers.get("X-Request-Id", "")[:64] or uuid.uuid4().hex[:16]
+    request_id = request.headers.get("X-Request-Id", "")[:64] or f"{_BOOT}{next(_SEQUENCE):x}"
     request[REQUEST_ID] = request_id
     started = time.perf_counter()
     response: web.StreamResponse
