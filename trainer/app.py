@@ -113,10 +113,25 @@ def create_app(
     app.router.add_get("/readyz", readyz)
     app.router.add_get("/status", status)
     app.router.add_route("*", "/{tenant}/mcp", router.handle)
+    app.router.add_get("/.well-known/jwks.json", _jwks)
+    # First in, last out: webhooks triggered while tenants drain still have a client to go out on.
+    app.cleanup_ctx.append(_webhooks_ctx)
     app.cleanup_ctx.append(_supervisor_ctx)
     app.cleanup_ctx.append(_housekeeping_ctx)
     app.on_startup.append(_wait_for_tenants)
     return app
+
+
+async def _webhooks_ctx(app: web.Application) -> AsyncIterator[None]:
+    webhooks = app[PLATFORM].webhooks
+    await webhooks.start()
+    yield
+    await webhooks.close()  # cancels deliveries still retrying
+
+
+async def _jwks(request: web.Request) -> web.Response:
+    """Serve the public key of webhook signatures (reference section 1.4), as the AdCP verifier fetches it."""
+    return web.json_response(request.app[PLATFORM].webhooks.jwks(), headers={"Cache-Control": "public, max-age=300"})
 
 
 async def _supervisor_ctx(app: web.Application) -> AsyncIterator[None]:

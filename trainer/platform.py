@@ -1,4 +1,4 @@
-"""The process-wide services every tenant shares: clock, sessions, accounts, idempotency, tasks.
+"""The process-wide services every tenant shares: clock, sessions, accounts, idempotency, tasks, webhooks.
 
 They outlive tenant incarnations on purpose: a tenant restart must not lose a buyer's media buys,
 and a plan synced on /governance must gate a buy on /sales.
@@ -14,6 +14,7 @@ from trainer.adcp.accounts import AccountStore
 from trainer.adcp.idempotency import IdempotencyStore
 from trainer.adcp.sessions import InMemorySessionStore
 from trainer.adcp.tasks import TaskRegistry
+from trainer.adcp.webhooks import WebhookEmitter
 from trainer.clock import Clock, FrozenClock, SystemClock
 
 if TYPE_CHECKING:
@@ -30,6 +31,8 @@ class Platform:
         accounts: accounts created by ``sync_accounts``.
         idempotency: the replay cache of mutating tools (reference section 3.6).
         tasks: submitted tasks that ``tasks_get`` reads.
+        webhooks: notifies buyers' ``push_notification_config`` URLs (reference section 3.7); the
+            app starts and closes it.
     """
 
     clock: Clock
@@ -37,15 +40,18 @@ class Platform:
     accounts: AccountStore
     idempotency: IdempotencyStore
     tasks: TaskRegistry
+    webhooks: WebhookEmitter
 
     @classmethod
     def create(cls, clock: Clock) -> Platform:
+        webhooks = WebhookEmitter(clock)
         return cls(
             clock=clock,
             sessions=InMemorySessionStore(clock),
             accounts=AccountStore(clock),
             idempotency=IdempotencyStore(clock),
-            tasks=TaskRegistry(clock),
+            tasks=TaskRegistry(clock, on_finish=webhooks.task_finished),
+            webhooks=webhooks,
         )
 
     @classmethod

@@ -18,6 +18,7 @@ import structlog
 
 from trainer.adcp.errors import AdcpError, invalid
 from trainer.adcp.idempotency import KEY_PATTERN, CachedReply, Claim, payload_hash, scope_for
+from trainer.adcp.webhooks import PushTarget, push_target
 from trainer.tenant import JsonObject, ToolCall, ToolResult, ToolSpec
 
 SUPPORTED_MAJORS: Final = frozenset({3})
@@ -165,10 +166,12 @@ async def run_tool(spec: ToolSpec, call: ToolCall) -> ToolOutcome:
     claim: Claim | None = None
     outcome: ToolOutcome
     cacheable: CachedReply | None = None
+    push: PushTarget | None = None
     try:
         check_version(call.args)
         if spec.mutating:
             key = _idempotency_key(call.args)
+            push = push_target(spec.name, call.args)  # a webhook that cannot work is refused up front
             begun = call.platform.idempotency.begin(scope_for(call.principal, call.args), key, payload_hash(call.args))
             if isinstance(begun, CachedReply):
                 replay = {**begun.payload, "replayed": True}
@@ -193,4 +196,8 @@ async def run_tool(spec: ToolSpec, call: ToolCall) -> ToolOutcome:
                 call.platform.idempotency.save(claim, cacheable)
             else:
                 call.platform.idempotency.release(claim)
+    if push is not None and cacheable is not None:
+        # Webhooks (reference section 3.7): a fresh success tells the buyer's push_notification_config
+        # in the background, never delaying this reply; replays and errors send nothing.
+        call.platform.webhooks.notify(spec.name, push, cacheable.payload)
     return outcome

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, Final
 
 import attrs
@@ -105,10 +105,13 @@ class TaskRegistry:
     Attributes:
         clock: stamps creation and updates.
         max_tasks: a hard bound; past it the oldest tasks go first.
+        on_finish: told the ``tasks_get`` view of each task that completes or fails (the
+            webhook emitter notifies the buyer who registered one).
     """
 
     clock: Clock
     max_tasks: int = MAX_TASKS
+    on_finish: Callable[[dict[str, Any]], None] | None = None
     _tasks: dict[str, _Task] = attrs.field(factory=dict, init=False)
 
     def submit(
@@ -183,7 +186,10 @@ class TaskRegistry:
         task.updated_at = iso(self.clock.now())
         task.result = result
         task.error = error
-        return task.to_wire()
+        view = task.to_wire()
+        if self.on_finish is not None:
+            self.on_finish(view)
+        return view
 
 
 async def tasks_get(call: ToolCall) -> dict[str, Any] | ToolResult:
