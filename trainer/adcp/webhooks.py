@@ -265,7 +265,8 @@ def signature_headers(key: SigningKey, url: yarl.URL, body: bytes, *, created: i
             f'"@signature-params": {params}',
         )
     )
-    signature = base64.b64encode(key.private_key.sign(base.encode())).decode()
+    # Unpadded base64url, as webhook-v1 emits throughout 3.x (the conformance vectors, both SDKs).
+    signature = base64.urlsafe_b64encode(key.private_key.sign(base.encode())).rstrip(b"=").decode()
     return {"Content-Digest": digest, "Signature-Input": f"sig1={params}", "Signature": f"sig1=:{signature}:"}
 
 
