@@ -45,7 +45,7 @@ class BackgroundJobs:
         self._tasks.discard(task)
         if not task.cancelled() and (error := task.exception()) is not None:
             # A job is expected to handle its own failures; reaching here is a bug worth a loud line.
-            log.error("background.crashed", owner=self.name, error=repr(error))
+            log.error("background.crashed", owner=self.name, error=repr(error), exc_info=error)
 
     async def wait_idle(self) -> None:
         """Wait until every job running now has finished (jobs spawned meanwhile included)."""
