@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from trainer.adcp.sessions import InMemorySessionStore, session_key
+from trainer.adcp.sessions import InMemorySessionStore, keyed_by_account_id, session_key
 from trainer.clock import FrozenClock
 
 
@@ -37,6 +37,23 @@ from trainer.clock import FrozenClock
 def test_session_key_follows_the_reference_order(args: dict[str, Any], key: str) -> None:
     """The key is the first valid of account.brand/brand domain, account_id, plans[0] brand, else default."""
     assert session_key(args) == key
+
+
+@pytest.mark.parametrize(
+    ("args", "account_scoped"),
+    [
+        ({"account": {"account_id": "acct_1"}}, True),
+        ({"account": {"account_id": "acct_1", "brand": {"domain": "a.example"}}}, False),
+        ({"account": {"account_id": "acct_1"}, "brand": {"domain": "a.example"}}, False),
+        ({"account": {"account_id": "acct_1", "brand": {"domain": "bad domain"}}}, True),
+        ({"account": {"account_id": "has space"}}, False),
+        ({"brand": {"domain": "a.example"}}, False),
+        ({}, False),
+    ],
+)
+def test_account_scoped_means_keyed_by_a_bare_account_id(args: dict[str, Any], account_scoped: bool) -> None:
+    """Only arguments whose key comes from account.account_id, no usable brand domain, are account-scoped."""
+    assert keyed_by_account_id(args) is account_scoped
 
 
 def test_get_creates_once_and_touches(clock: FrozenClock) -> None:
@@ -97,6 +114,17 @@ def test_find_scans_most_recently_used_first(clock: FrozenClock) -> None:
     assert found.key == "open:a"
     assert store.find(lambda s: s.key == "open:b") is not None
     assert store.find(lambda s: False) is None
+
+
+def test_scan_lists_most_recently_used_first_without_touching(clock: FrozenClock) -> None:
+    """scan() yields every session, most recent first, and leaves their order and access times alone."""
+    store = InMemorySessionStore(clock)
+    for key in ("open:a", "open:b", "open:c"):
+        store.get(key)
+        clock.advance(timedelta(seconds=1))
+    accessed = {session.key: session.last_accessed_at for session in store.scan()}
+    assert [session.key for session in store.scan()] == ["open:c", "open:b", "open:a"]
+    assert {session.key: session.last_accessed_at for session in store.scan()} == accessed
 
 
 def test_sweep_expires_sessions_idle_for_an_hour(clock: FrozenClock) -> None:

@@ -35,6 +35,26 @@ def _safe(value: object, max_len: int, pattern: re.Pattern[str]) -> str | None:
     return value if pattern.fullmatch(value) else None
 
 
+def _brand_domain(args: Mapping[str, Any]) -> str | None:
+    domain = _member(_member(args.get("account"), "brand"), "domain")
+    if domain is None:
+        domain = _member(args.get("brand"), "domain")
+    return _safe(domain, _MAX_DOMAIN_LEN, _SAFE_DOMAIN)
+
+
+def _account_id(args: Mapping[str, Any]) -> str | None:
+    return _safe(_member(args.get("account"), "account_id"), _MAX_ACCOUNT_ID_LEN, _SAFE_ACCOUNT_ID)
+
+
+def keyed_by_account_id(args: Mapping[str, Any]) -> bool:
+    """Say whether the arguments key their session by a bare ``account.account_id`` (no usable brand domain).
+
+    Such an account-scoped session names an account rather than a brand, so it may read the
+    sandbox fixtures a controller seeded under another key (reference section 3.1).
+    """
+    return _brand_domain(args) is None and _account_id(args) is not None
+
+
 def session_key(args: Mapping[str, Any]) -> str:
     """Return the session key the arguments name, first match wins (reference section 3.1).
 
@@ -42,15 +62,11 @@ def session_key(args: Mapping[str, Any]) -> str:
     ``account.account_id`` -> ``open:<id>``; ``plans[0].brand.domain``; else ``open:default``.
     A value outside its charset or length bound is skipped, never an error.
     """
-    account = args.get("account")
-    domain = _member(_member(account, "brand"), "domain")
-    if domain is None:
-        domain = _member(args.get("brand"), "domain")
-    safe_domain = _safe(domain, _MAX_DOMAIN_LEN, _SAFE_DOMAIN)
+    safe_domain = _brand_domain(args)
     if safe_domain is not None:
         # DNS is case-insensitive: Example.com and example.com share a session.
         return f"open:{safe_domain.lower()}"
-    account_id = _safe(_member(account, "account_id"), _MAX_ACCOUNT_ID_LEN, _SAFE_ACCOUNT_ID)
+    account_id = _account_id(args)
     if account_id is not None:
         return f"open:{account_id}"
     plans = args.get("plans")
@@ -98,6 +114,8 @@ class SessionStore(Protocol):
 
     def find(self, predicate: Callable[[Session], bool]) -> Session | None: ...
 
+    def scan(self) -> Iterator[Session]: ...
+
     def sweep(self) -> int: ...
 
     def clear(self) -> None: ...
@@ -143,6 +161,10 @@ class InMemorySessionStore:
             if predicate(session):
                 return self.get(session.key)
         return None
+
+    def scan(self) -> Iterator[Session]:
+        """Yield every session, most recently used first, without touching any of them."""
+        return self._most_recent_first()
 
     def sweep(self) -> int:
         """Drop sessions idle for longer than ``idle_ttl``; return how many went."""
