@@ -149,3 +149,35 @@ async def test_controller_lists_the_creative_scenarios(call_tool: CallTool, tena
     scenarios = result["structuredContent"]["scenarios"]
     assert {"force_creative_status", "force_media_buy_status"} <= set(scenarios)
     assert not any(name.startswith("seed_") for name in scenarios)
+
+
+@pytest.mark.parametrize("tenant", TENANTS)
+async def test_bare_account_listings_read_what_the_controller_seeded(call_tool: CallTool, tenant: str) -> None:
+    """Creatives and formats seeded under the sandbox brand are what listings naming only an account_id page through."""
+    sandbox = {"brand": {"domain": "test.example"}, "operator": "test.example", "sandbox": True}
+    for n in range(3):
+        params = {
+            "creative_id": f"seeded_{n}",
+            "fixture": {"status": "approved", "format_id": {"id": "display_static"}},
+        }
+        await call_tool(
+            tenant, "comply_test_controller", {"scenario": "seed_creative", "account": sandbox, "params": params}
+        )
+    for n in range(2):
+        params = {"format_id": f"seeded_format_{n}", "fixture": {"name": f"Format {n}", "type": "display"}}
+        seeded = await call_tool(
+            tenant, "comply_test_controller", {"scenario": "seed_creative_format", "account": sandbox, "params": params}
+        )
+        assert seeded["structuredContent"]["success"] is True
+    account = {"account_id": "acct_listing"}
+    creatives = await call_tool(tenant, "list_creatives", {"account": account, "pagination": {"max_results": 2}})
+    assert creatives["structuredContent"]["query_summary"] == {"total_matching": 3, "returned": 2}
+    formats = await call_tool(tenant, "list_creative_formats", {"account": account})
+    assert [fmt["format_id"]["id"] for fmt in formats["structuredContent"]["formats"]] == [
+        "seeded_format_0",
+        "seeded_format_1",
+    ]
+    # A listing naming a brand, or nothing, keeps the static catalogue.
+    for args in ({"account": ACCOUNT}, {}):
+        catalogue = await call_tool(tenant, "list_creative_formats", args)
+        assert catalogue["structuredContent"]["pagination"]["total_count"] > 2

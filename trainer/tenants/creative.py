@@ -266,7 +266,10 @@ async def build_creative_tenant(ctx: TenantContext, specialisms: Sequence[str]) 
         OSError, ValueError, KeyError: when packaged brand, format or product data is inconsistent.
     """
     domain = SalesDomain.build(
-        sales.agent_url(ctx), sales.account_lookup(ctx.platform), sales.seeded_lookup(ctx.platform)
+        sales.agent_url(ctx),
+        sales.account_lookup(ctx.platform),
+        sales.seeded_lookup(ctx.platform),
+        ctx.platform.sessions.scan,
     )
     own = creative_tools(load_catalogue(), domain.formats.get)
     tools = [*own[:2], *library_tools(domain, ctx), *own[2:]]

@@ -13,6 +13,7 @@ from typing import Any, Final
 
 from trainer.adcp.sessions import Session
 from trainer.adcp.tenant_kit import build_tenant, object_schema
+from trainer.domain.creatives.library import holds_creatives
 from trainer.domain.sales import media_buys
 from trainer.domain.sales.catalogue import SeededLookup, seeded_product
 from trainer.domain.sales.comply import media_buy_scenarios
@@ -159,7 +160,9 @@ def tools(domain: SalesDomain, platform: Platform) -> list[ToolSpec]:
         return ToolResult(payload, summary=f"Synced {len(rows) - failed} creative(s), {failed} failed")
 
     async def list_creatives(call: ToolCall) -> JsonObject:
-        return domain.library.list_creatives(call.session(), call.args, now=call.clock.now())
+        return domain.library.list_creatives(
+            call.session(), call.args, now=call.clock.now(), elsewhere=lambda: call.sessions.find(holds_creatives)
+        )
 
     return [
         ToolSpec(
@@ -328,7 +331,9 @@ async def build(ctx: TenantContext) -> Tenant:
     Raises:
         OSError, ValueError, KeyError: when a packaged catalogue is missing or malformed.
     """
-    domain = SalesDomain.build(agent_url(ctx), account_lookup(ctx.platform), seeded_lookup(ctx.platform))
+    domain = SalesDomain.build(
+        agent_url(ctx), account_lookup(ctx.platform), seeded_lookup(ctx.platform), ctx.platform.sessions.scan
+    )
     return build_tenant(
         ctx,
         tools=tools(domain, ctx.platform),

@@ -80,7 +80,7 @@ def test_bad_filters_name_the_field(formats: FormatCatalogue, args: dict[str, An
 
 
 def test_a_session_that_seeded_formats_sees_only_its_pool(formats: FormatCatalogue) -> None:
-    """Seeded formats replace the catalogue for their session only, back-filled from a static format of that id."""
+    """Without a session scan, seeds replace the catalogue only for the seeding session, back-filled by id."""
     seeded = Session(key="open:seeded.example", created_at=NOW, last_accessed_at=NOW)
     formats.seed(seeded, "pagination_integrity_format_1", {"name": "Format A", "type": "display"})
     formats.seed(seeded, "video_30s", {"name": "My 30s"})
@@ -95,6 +95,31 @@ def test_a_session_that_seeded_formats_sees_only_its_pool(formats: FormatCatalog
     assert formats.list_formats(other, {})["pagination"]["total_count"] == 37
     assert formats.known(seeded, "pagination_integrity_format_1")
     assert not formats.known(other, "pagination_integrity_format_1")
+
+
+def test_account_scoped_listings_read_the_process_wide_seeded_pool() -> None:
+    """A bare-account_id listing shows formats seeded in any session; brand and unkeyed listings keep the catalogue."""
+    controller = Session(key="open:test.example", created_at=NOW, last_accessed_at=NOW)
+    account = Session(key="open:acct_formats", created_at=NOW, last_accessed_at=NOW)
+    brand = Session(key="open:acmeoutdoor.example", created_at=NOW, last_accessed_at=NOW)
+    live = [account, brand, controller]
+    formats = FormatCatalogue.load(AGENT_URL, lambda: live)
+    other_agent = FormatCatalogue.load("https://sales.trainer.example/sales/mcp", lambda: live)
+    other_agent.seed(controller, "seeded_a", {"name": "Format A", "type": "display"})
+    formats.seed(controller, "seeded_b", {"name": "Format B", "type": "display"})
+    by_account = {"account": {"account_id": "acct_formats"}, "pagination": {"max_results": 1}}
+    first = formats.list_formats(account, by_account)
+    assert first["pagination"] == {"has_more": True, "total_count": 2, "cursor": first["pagination"]["cursor"]}
+    # A format another agent seeded is listed as this agent's.
+    assert first["formats"][0]["format_id"] == {"agent_url": AGENT_URL, "id": "seeded_a"}
+    rest = formats.list_formats(account, {**by_account, "pagination": {"cursor": first["pagination"]["cursor"]}})
+    assert [fmt["format_id"]["id"] for fmt in rest["formats"]] == ["seeded_b"]
+    assert "cursor" not in rest["pagination"]
+    by_brand = formats.list_formats(brand, {"account": {"brand": {"domain": "acmeoutdoor.example"}}})
+    assert by_brand["pagination"]["total_count"] == 37
+    assert formats.list_formats(None, {})["pagination"]["total_count"] == 37
+    assert formats.known(brand, "seeded_a")
+    assert not formats.known(brand, "never_seeded")
 
 
 def test_agent_urls_compare_loosely(formats: FormatCatalogue) -> None:

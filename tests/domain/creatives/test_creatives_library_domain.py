@@ -156,6 +156,23 @@ def test_empty_library_lists_the_fixture_creative(
     ]
 
 
+def test_empty_library_lists_the_library_found_elsewhere(library: CreativeLibrary, session: Session) -> None:
+    """A session that holds no creatives lists the library its lookup finds, filters and pages included."""
+    seeded = Session(key="open:test.example", created_at=NOW, last_accessed_at=NOW)
+    for n in range(3):
+        library.seed(seeded, f"seeded_{n}", {"status": "approved", "format_id": {"id": "display_static"}}, now=NOW)
+    args = {"account": {"account_id": "acct_1"}, "pagination": {"max_results": 2}}
+    reply = library.list_creatives(session, args, now=NOW, elsewhere=lambda: seeded)
+    assert reply["query_summary"] == {"total_matching": 3, "returned": 2}
+    assert [creative["creative_id"] for creative in reply["creatives"]] == ["seeded_0", "seeded_1"]
+    by_id = library.list_creatives(session, {"creative_ids": ["seeded_2"]}, now=NOW, elsewhere=lambda: seeded)
+    assert [creative["creative_id"] for creative in by_id["creatives"]] == ["seeded_2"]
+    # A session with a library of its own never reads another.
+    library.seed(session, "own", {"status": "approved"}, now=NOW)
+    own = library.list_creatives(session, {}, now=NOW, elsewhere=lambda: seeded)
+    assert [creative["creative_id"] for creative in own["creatives"]] == ["own"]
+
+
 def test_list_filters_sort_and_pages(library: CreativeLibrary, session: Session, schema_valid: SchemaCheck) -> None:
     """Filters by id, status, format and assignment; two per page with a cursor; a descending sort."""
     _sync(library, session, creative("a"), creative("b", format_id="video_30s"), creative("c"))

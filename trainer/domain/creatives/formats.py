@@ -5,14 +5,20 @@ once, when a tenant builds its ``FormatCatalogue``: a format's ``format_id.agent
 the agent serving it, so /sales, /creative and /creative-builder each build their own catalogue.
 ``list_creative_formats`` then filters prebuilt dicts and never copies them.
 
-A session that seeded formats (``comply_test_controller`` ``seed_creative_format``) sees only its
-seeded pool, as the reference does; other sessions keep the static catalogue.
+Formats seeded through ``comply_test_controller`` (``seed_creative_format``) are stored in the
+seeding session (they expire with it) and replace the static catalogue in that session's listings.
+They are also one pool for the whole process, read through a ``SessionScan`` of every live session:
+a listing keyed by a bare ``account_id`` that seeded nothing itself shows that pool, because a
+controller seeds under the sandbox account's brand while such a listing names an account and so
+keys to another session. The reference makes the pool process-global for every caller; a listing
+keyed by a brand, or by nothing, keeps its own view here, so one buyer's seeds do not replace
+every other buyer's catalogue for as long as they live. Any seeded id is a known format anywhere.
 """
 
 from __future__ import annotations
 
 import importlib.resources
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, Final
 
 import attrs
@@ -20,7 +26,7 @@ import orjson
 
 from trainer.adcp.errors import invalid
 from trainer.adcp.pagination import paginate
-from trainer.adcp.sessions import Session
+from trainer.adcp.sessions import Session, keyed_by_account_id
 
 CATALOGUE_RESOURCE: Final = "creative_formats.json"
 # The session collection seed_creative_format writes: format id -> wire format.
@@ -30,6 +36,9 @@ FORMAT_TYPES: Final = frozenset({"audio", "video", "display", "dooh"})
 ASSET_TYPES: Final = frozenset({"image", "video", "audio", "text", "html", "javascript", "url"})
 # Fields of the data file that stay internal: the channels a format serves pick product formats.
 _INTERNAL_FIELDS: Final = frozenset({"id", "channels"})
+
+SessionScan = Callable[[], Iterable[Session]]
+"""Return every live session, most recently used first: where the process-wide seeded formats are."""
 
 
 def normalize_agent_url(url: str) -> str:
@@ -52,6 +61,13 @@ def _dimensions(fmt: Mapping[str, Any]) -> tuple[float | None, float | None, boo
         float(height) if isinstance(height, int | float) else None,
         responsive,
     )
+
+
+def _own_seeds(session: Session | None) -> Mapping[str, dict[str, Any]]:
+    """Return the formats ``session`` seeded (format id -> wire format), without creating the collection."""
+    if session is None or not session.has_collection(SEEDED_FORMATS):
+        return {}
+    return session.collection(SEEDED_FORMATS)
 
 
 def _asset_types(fmt: Mapping[str, Any]) -> frozenset[str]:
@@ -80,18 +96,21 @@ class FormatCatalogue:
         agent_url: the URL every ``format_id.agent_url`` carries.
         formats: the wire formats, in catalogue order.
         channels: format id -> the channels it serves (products pick their formats from these).
+        sessions: every live session, for the process-wide seeded pool; None reads only the
+            session a call names (a catalogue outside a running server).
     """
 
     agent_url: str
     formats: tuple[dict[str, Any], ...]
     channels: Mapping[str, frozenset[str]]
+    sessions: SessionScan | None = None
     _by_id: Mapping[str, dict[str, Any]] = attrs.field(init=False)
 
     def __attrs_post_init__(self) -> None:
         object.__setattr__(self, "_by_id", {fmt["format_id"]["id"]: fmt for fmt in self.formats})
 
     @classmethod
-    def load(cls, agent_url: str) -> FormatCatalogue:
+    def load(cls, agent_url: str, sessions: SessionScan | None = None) -> FormatCatalogue:
         """Build the catalogue from the packaged data file for an agent at ``agent_url``.
 
         Raises:
@@ -105,7 +124,7 @@ class FormatCatalogue:
             wire.update({key: value for key, value in entry.items() if key not in _INTERNAL_FIELDS})
             formats.append(wire)
             channels[entry["id"]] = frozenset(entry.get("channels", ()))
-        return cls(agent_url=agent_url, formats=tuple(formats), channels=channels)
+        return cls(agent_url=agent_url, formats=tuple(formats), channels=channels, sessions=sessions)
 
     def get(self, format_id: str) -> dict[str, Any] | None:
         """Return the static format with this id, or None."""
@@ -124,24 +143,44 @@ class FormatCatalogue:
         wanted = set(channels)
         return [fmt["format_id"]["id"] for fmt in self.formats if self.channels[fmt["format_id"]["id"]] & wanted]
 
-    def pool(self, session: Session | None) -> Sequence[dict[str, Any]]:
-        """Return the formats a session sees: its seeded pool when it seeded any, else the static catalogue."""
-        if session is not None and session.has_collection(SEEDED_FORMATS):
-            return list(session.collection(SEEDED_FORMATS).values())
-        return self.formats
+    def shared(self) -> dict[str, dict[str, Any]]:
+        """Return the process-wide seeded pool (format id -> wire format), most recently used session first.
+
+        Empty without a ``SessionScan``. A format another tenant seeded is shown with this agent's
+        ``format_id``.
+        """
+        pool: dict[str, dict[str, Any]] = {}
+        for source in self.sessions() if self.sessions is not None else ():
+            if not source.has_collection(SEEDED_FORMATS):
+                continue
+            for format_id, wire in source.collection(SEEDED_FORMATS).items():
+                if format_id in pool:
+                    continue
+                local = self.is_local(wire["format_id"]["agent_url"])
+                pool[format_id] = wire if local else {**wire, "format_id": self.ref(format_id)}
+        return pool
+
+    def pool(self, session: Session | None, *, account_scoped: bool = False) -> Sequence[dict[str, Any]]:
+        """Return the formats a listing shows.
+
+        The session's own seeded pool when it seeded any; else, for an account-scoped listing, the
+        process-wide seeded pool when there is one; else the static catalogue.
+        """
+        own = _own_seeds(session)
+        if own:
+            return list(own.values())
+        shared = self.shared() if account_scoped else {}
+        return list(shared.values()) if shared else self.formats
 
     def known(self, session: Session | None, format_id: str) -> bool:
-        """Say whether ``format_id`` is one of this agent's formats, static or seeded in the session."""
-        if format_id in self._by_id:
-            return True
-        return (
-            session is not None
-            and session.has_collection(SEEDED_FORMATS)
-            and (format_id in session.collection(SEEDED_FORMATS))
-        )
+        """Say whether ``format_id`` is one of this agent's formats: static, or seeded in any session."""
+        return format_id in self._by_id or format_id in _own_seeds(session) or format_id in self.shared()
 
     def seed(self, session: Session, format_id: str, fixture: Mapping[str, Any]) -> dict[str, Any]:
-        """Store a seeded format in the session, back-filled from the static format of that id if any."""
+        """Store a seeded format in the seeding session, back-filled from the static format of that id if any.
+
+        The format joins the process-wide pool every listing reads (see the module docstring).
+        """
         base = self._by_id.get(format_id)
         wire: dict[str, Any] = dict(base) if base is not None else {"name": format_id}
         wire.update(fixture)
@@ -150,7 +189,7 @@ class FormatCatalogue:
         return wire
 
     def list_formats(self, session: Session | None, args: Mapping[str, Any]) -> dict[str, Any]:
-        """Answer ``list_creative_formats``: filter the session's pool and page through it.
+        """Answer ``list_creative_formats``: filter the pool the listing sees (``pool``) and page through it.
 
         Filters: ``format_ids`` (matched by id), ``type``, ``asset_types``, ``min_width``/``max_width``/
         ``min_height``/``max_height``, ``is_responsive``, ``name_search``, and the informal ``channels``.
@@ -159,7 +198,8 @@ class FormatCatalogue:
             AdcpError: INVALID_REQUEST naming the malformed filter or ``pagination`` field.
         """
         filters = _Filters.parse(args)
-        matches = [fmt for fmt in self.pool(session) if _match(fmt, filters, self.channels)]
+        pool = self.pool(session, account_scoped=keyed_by_account_id(args))
+        matches = [fmt for fmt in pool if _match(fmt, filters, self.channels)]
         page, pagination = paginate(matches, args.get("pagination"), PAGINATION_KIND)
         return {"formats": page, "pagination": pagination}
 

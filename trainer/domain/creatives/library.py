@@ -55,6 +55,14 @@ _HTTP_URL: Final = re.compile(r"^https?://[^\s/$.?#][^\s]*$", re.IGNORECASE)
 AssignHook = Callable[[Session, str, str, datetime], str | None]
 """Assign creative ``creative_id`` to package ``package_id``; return an error message, or None on success."""
 
+LibraryLookup = Callable[[], Session | None]
+"""Return another session whose library is not empty (the most recently used), or None."""
+
+
+def no_library_elsewhere() -> Session | None:
+    """A lookup that finds no other library: an empty session lists the fixture creative."""
+    return None
+
 
 class CreativeError(Exception):
     """A creative-level state error (unknown creative, refused transition), for the comply controller.
@@ -73,6 +81,11 @@ class CreativeError(Exception):
 def creatives(session: Session) -> dict[str, Any]:
     """Return the session's creative library (creative id -> stored record)."""
     return session.collection(CREATIVES)
+
+
+def holds_creatives(session: Session) -> bool:
+    """Say whether the session's library holds at least one creative."""
+    return session.has_collection(CREATIVES)
 
 
 def find(session: Session, creative_id: str) -> dict[str, Any] | None:
@@ -327,17 +340,28 @@ class CreativeLibrary:
 
     # -- list_creatives -------------------------------------------------------------------------
 
-    def list_creatives(self, session: Session, args: Mapping[str, Any], *, now: datetime) -> dict[str, Any]:
+    def list_creatives(
+        self,
+        session: Session,
+        args: Mapping[str, Any],
+        *,
+        now: datetime,
+        elsewhere: LibraryLookup = no_library_elsewhere,
+    ) -> dict[str, Any]:
         """Answer ``list_creatives`` for the session's library.
 
-        An empty library lists the fixture creative ``campaign_hero_video`` so a first call is not blank.
+        An empty library lists the library of the session ``elsewhere`` returns (the most recently
+        used one holding creatives), else the fixture creative ``campaign_hero_video``, so a first
+        call is not blank. The reference does the same: a controller seeds creatives under the
+        sandbox account's brand while a listing may name a bare ``account_id``, which keys to
+        another, empty, session.
 
         Raises:
             AdcpError: INVALID_REQUEST naming a malformed filter, sort or ``pagination`` field.
         """
-        has_library = session.has_collection(CREATIVES)
+        owner = session if holds_creatives(session) else elsewhere()
         pool: list[Mapping[str, Any]] = (
-            list(session.collection(CREATIVES).values()) if has_library else [self._fallback(now)]
+            list(owner.collection(CREATIVES).values()) if owner is not None else [self._fallback(now)]
         )
         filters = args.get("filters")
         if filters is None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import attrs
 
-from trainer.domain.creatives.formats import FormatCatalogue
+from trainer.domain.creatives.formats import FormatCatalogue, SessionScan
 from trainer.domain.creatives.library import CreativeLibrary
 from trainer.domain.sales.catalogue import Catalogue, SeededLookup
 from trainer.domain.sales.discovery import Discovery
@@ -40,16 +40,18 @@ class SalesDomain:
         agent_url: str,
         account_status: AccountStatus | None = None,
         seeded_elsewhere: SeededLookup | None = None,
+        sessions: SessionScan | None = None,
     ) -> SalesDomain:
         """Load the packaged catalogues for an agent at ``agent_url``.
 
-        ``account_status`` looks up an account a controller forced into another status, and
-        ``seeded_elsewhere`` a product another session seeded (both platform-wide).
+        ``account_status`` looks up an account a controller forced into another status,
+        ``seeded_elsewhere`` a product another session seeded, and ``sessions`` lists every live
+        session for the seeded creative formats (all three platform-wide).
 
         Raises:
             OSError, ValueError, KeyError: when a packaged data file is missing or malformed.
         """
-        formats = FormatCatalogue.load(agent_url)
+        formats = FormatCatalogue.load(agent_url, sessions)
         catalogue = Catalogue.load(formats, seeded_elsewhere)
         discovery = Discovery.build(catalogue)
         seller = (
