@@ -47,22 +47,24 @@ intensity = 2
     return path
 
 
-async def spawn(config: Path, port: int) -> asyncio.subprocess.Process:
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    env.pop("PORT", None)
+async def trainer_cli(*args: str, env: dict[str, str] | None = None) -> asyncio.subprocess.Process:
+    """Start ``python -m trainer <args>`` from the repo, with piped output."""
+    full_env = {**os.environ, "PYTHONPATH": str(ROOT), **(env or {})}
+    full_env.pop("PORT", None)
     return await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
         "trainer",
-        "--config",
-        str(config),
-        "--port",
-        str(port),
+        *args,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
-        env=env,
+        env=full_env,
         cwd=ROOT,
     )
+
+
+async def spawn(config: Path, port: int) -> asyncio.subprocess.Process:
+    return await trainer_cli("--config", str(config), "--port", str(port))
 
 
 def events(stdout: bytes) -> list[dict[str, Any]]:
@@ -225,20 +227,7 @@ async def test_bad_config_exits_2_with_one_line_naming_file_and_key(tmp_path: Pa
 
 async def test_smoke_command_passes_against_a_live_trainer(live_url: str) -> None:
     """`python -m trainer smoke URL` checks every configured tenant and exits 0 when all answer."""
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "trainer",
-        "smoke",
-        live_url,
-        "--budget-s",
-        "10",
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-        env=env,
-        cwd=ROOT,
-    )
+    process = await trainer_cli("smoke", live_url, "--budget-s", "10")
     async with asyncio.timeout(60):
         stdout, stderr = await process.communicate()
     assert process.returncode == 0, stdout.decode() + stderr.decode()
@@ -249,20 +238,7 @@ async def test_smoke_command_passes_against_a_live_trainer(live_url: str) -> Non
 
 async def test_smoke_command_fails_when_nothing_listens() -> None:
     """The smoke check exits non-zero once its budget is spent against a closed port."""
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "trainer",
-        "smoke",
-        f"http://127.0.0.1:{free_port()}",
-        "--budget-s",
-        "0.5",
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-        env=env,
-        cwd=ROOT,
-    )
+    process = await trainer_cli("smoke", f"http://127.0.0.1:{free_port()}", "--budget-s", "0.5")
     async with asyncio.timeout(60):
         await process.communicate()
     assert process.returncode != 0
@@ -279,25 +255,10 @@ async def test_smoke_command_authenticates_in_bearer_mode(
     config = attrs.evolve(trainer_config, auth=AuthConfig(mode="bearer", tokens={"public": "smoke-token-123"}))
     server = await aiohttp_server(create_app(config, platform=platform))
     env = {
-        **os.environ,
-        "PYTHONPATH": str(ROOT),
         "TRAINER_AUTH_MODE": "bearer",
         "TRAINER_AUTH_TOKEN": "smoke-token-123",
     }
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "trainer",
-        "smoke",
-        str(server.make_url("")).rstrip("/"),
-        "--budget-s",
-        "5",
-        *token_args,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-        env=env,
-        cwd=ROOT,
-    )
+    process = await trainer_cli("smoke", str(server.make_url("")).rstrip("/"), "--budget-s", "5", *token_args, env=env)
     async with asyncio.timeout(60):
         stdout, _ = await process.communicate()
     assert process.returncode == expected, stdout.decode()
