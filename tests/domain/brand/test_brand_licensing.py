@@ -292,3 +292,15 @@ def test_exclusivity_rejection_lapses_with_the_contract(catalogue: BrandCatalogu
     args = _request(campaign={"description": "Sportswear launch", "start_date": "2027-02-01", "end_date": "2027-04-30"})
     result = acquire_rights(catalogue, parse_acquire_request(args, later.date()), session, session, later)
     assert result["status"] == "acquired"
+
+
+def test_rights_license_allocation_caps_rights_purchases(catalogue: BrandCatalogue, session: Session) -> None:
+    """A plan's rights_license allocation limits licences even when its total budget would allow them."""
+    session.collection(PLANS)["allocated"] = {
+        "plan_id": "allocated",
+        "budget": {"total": 1_000_000, "currency": "USD", "allocations": {"rights_license": {"amount": 20}}},
+    }
+    with pytest.raises(AdcpError) as raised:
+        _acquire(catalogue, session, campaign={"estimated_impressions": 10_000})
+    assert raised.value.code == "GOVERNANCE_DENIED"
+    assert "rights_license allocation" in raised.value.message

@@ -246,7 +246,7 @@ def acquire_rights(
         currency=option.currency,
         governance_context=request.governance_context,
         now=now,
-        purchase_type="rights",
+        purchase_type="rights_license",
     )
     base = {"rights_id": offering.rights_id, "brand_id": talent.brand.brand_id, "sandbox": True}
     rejection = _reach_rejection(talent, offering, campaign)
