@@ -12,6 +12,7 @@ import structlog
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
+from tests.schemas import SchemaCheck, assert_schema_valid
 from trainer.app import create_app
 from trainer.clock import FrozenClock, parse_instant
 from trainer.config import DEFAULT_CONFIG, Config, load_config, parse_config
@@ -124,3 +125,9 @@ def call_tool(rpc: Rpc) -> CallTool:
 def logs() -> Iterator[list[MutableMapping[str, Any]]]:
     with structlog.testing.capture_logs() as captured:
         yield captured
+
+
+@pytest.fixture
+def schema_valid() -> SchemaCheck:
+    """Assert that a payload matches the AdCP 3.0.6 response schema of a tool."""
+    return assert_schema_valid

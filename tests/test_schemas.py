@@ -2,22 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
-from adcp.validation import validate_response
 
 from tests.conftest import CallTool
+from tests.schemas import assert_schema_valid
 from trainer.config import DEFAULT_CONFIG, load_config
 
 TENANTS = [t.id for t in load_config(DEFAULT_CONFIG, env={}).tenants]
-# The wire version trainer speaks; the SDK bundles newer schemas and validates against this one.
-ADCP_VERSION = "3.0.6"
-
-
-def assert_valid(tool: str, payload: dict[str, Any]) -> None:
-    outcome = validate_response(tool, payload, version=ADCP_VERSION)
-    assert outcome.valid, [f"{issue.pointer}: {issue.message}" for issue in outcome.issues]
 
 
 @pytest.mark.parametrize("tenant", TENANTS)
@@ -25,7 +16,7 @@ async def test_capabilities_match_the_schema(call_tool: CallTool, tenant: str) -
     """get_adcp_capabilities on every tenant is a valid 3.0 capabilities response."""
     result = await call_tool(tenant, "get_adcp_capabilities", {"context": {"correlation_id": "schema"}})
     assert result.get("isError") is not True
-    assert_valid("get_adcp_capabilities", result["structuredContent"])
+    assert_schema_valid("get_adcp_capabilities", result["structuredContent"])
 
 
 @pytest.mark.parametrize("tenant", TENANTS)
@@ -37,4 +28,4 @@ async def test_sync_accounts_matches_the_schema(call_tool: CallTool, tenant: str
     }
     result = await call_tool(tenant, "sync_accounts", args)
     assert result.get("isError") is not True, result
-    assert_valid("sync_accounts", result["structuredContent"])
+    assert_schema_valid("sync_accounts", result["structuredContent"])

@@ -6,9 +6,9 @@ import re
 from typing import Any
 
 import pytest
-from adcp.validation.schema_validator import format_issues, validate_response
 
 from tests.conftest import CallTool, Rpc
+from tests.schemas import assert_schema_valid
 from trainer.config import Config, parse_config
 
 ACCOUNT = {"brand": {"domain": "acmeoutdoor.example"}, "operator": "pinnacle-agency.example"}
@@ -23,16 +23,11 @@ def trainer_config() -> Config:
     return parse_config({"tenants": {"sales": {"factory": "trainer.tenants.sales:build"}}}, "<sales tests>")
 
 
-def assert_valid(tool: str, payload: dict[str, Any]) -> None:
-    outcome = validate_response(tool, payload, version="3.0.6")
-    assert outcome.valid, format_issues(outcome.issues, limit=10)
-
-
 async def _ok(call_tool: CallTool, tool: str, args: dict[str, Any]) -> dict[str, Any]:
     result = await call_tool("sales", tool, args)
     assert result.get("isError") is not True, result
     payload: dict[str, Any] = result["structuredContent"]
-    assert_valid(tool, {k: v for k, v in payload.items() if k != "replayed"})
+    assert_schema_valid(tool, {k: v for k, v in payload.items() if k != "replayed"})
     return payload
 
 
@@ -86,7 +81,9 @@ async def test_brief_answers_five_products_with_text(call_tool: CallTool) -> Non
     )
     assert result["content"][0]["text"].startswith("Found ")
     payload = result["structuredContent"]
-    assert_valid("get_products", {k: v for k, v in payload.items() if k != "context"} | {"context": payload["context"]})
+    assert_schema_valid(
+        "get_products", {k: v for k, v in payload.items() if k != "context"} | {"context": payload["context"]}
+    )
     assert payload["products"][0]["product_id"] == "pinnacle_lifestyle_video"
     assert payload["context"] == {"correlation_id": "c1"}
 

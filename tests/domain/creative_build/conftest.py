@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from adcp.validation.schema_validator import format_issues, validate_response
 
+from tests.schemas import SchemaCheck as SchemaCheck  # re-exported for the tests here
 from trainer.adcp.sessions import Session
 from trainer.domain.creative_build.build import BuildContext
 from trainer.domain.creative_build.formats import no_catalogue
@@ -17,8 +16,6 @@ from trainer.domain.creative_build.preview import PreviewContext
 
 NOW = datetime(2026, 6, 1, 12, tzinfo=UTC)
 AGENT = "https://your-agent.example.com"
-
-SchemaCheck = Callable[[str, dict[str, Any]], None]
 
 
 def fmt(format_id: str, **params: int) -> dict[str, Any]:
@@ -51,14 +48,3 @@ def build_ctx(session: Session) -> BuildContext:
 @pytest.fixture
 def preview_ctx(session: Session) -> PreviewContext:
     return PreviewContext(NOW, no_catalogue, lambda creative_id: find_creative(session, creative_id))
-
-
-@pytest.fixture
-def schema_valid() -> SchemaCheck:
-    """Assert that a payload matches the AdCP 3.0 response schema of a tool."""
-
-    def check(tool: str, payload: dict[str, Any]) -> None:
-        outcome = validate_response(tool, payload, version="3.0.6")
-        assert outcome.valid, format_issues(outcome.issues, limit=10)
-
-    return check

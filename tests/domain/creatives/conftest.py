@@ -2,21 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from adcp.validation.schema_validator import format_issues, validate_response
 
+from tests.schemas import SchemaCheck as SchemaCheck  # re-exported for the tests here
 from trainer.adcp.sessions import Session
 from trainer.domain.creatives.formats import FormatCatalogue
 from trainer.domain.creatives.library import CreativeLibrary
 
 NOW = datetime(2026, 6, 1, 12, tzinfo=UTC)
 AGENT_URL = "https://creative.trainer.example/creative/mcp"
-
-SchemaCheck = Callable[[str, dict[str, Any]], None]
 
 
 @pytest.fixture(scope="module")
@@ -32,17 +29,6 @@ def library(formats: FormatCatalogue) -> CreativeLibrary:
 @pytest.fixture
 def session() -> Session:
     return Session(key="open:acmeoutdoor.example", created_at=NOW, last_accessed_at=NOW)
-
-
-@pytest.fixture
-def schema_valid() -> SchemaCheck:
-    """Assert that a payload matches the AdCP 3.0 response schema of a tool."""
-
-    def check(tool: str, payload: dict[str, Any]) -> None:
-        outcome = validate_response(tool, payload, version="3.0.6")
-        assert outcome.valid, format_issues(outcome.issues, limit=10)
-
-    return check
 
 
 def creative(creative_id: str = "banner_1", format_id: str = "display_300x250", **extra: Any) -> dict[str, Any]:

@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from adcp.validation.schema_validator import validate_response
 
+from tests.schemas import assert_schema_valid
 from trainer.adcp.errors import AdcpError
 from trainer.domain.governance.content_standards import (
     MAX_STANDARDS_PER_SESSION,
@@ -33,11 +33,6 @@ CLEAN = {
 VIOLENT = {**CLEAN, "artifact_id": "hunt", "description": "Graphic hunting scene with violent imagery"}
 
 
-def _valid(tool: str, payload: dict[str, Any]) -> None:
-    outcome = validate_response(tool, payload, version="3.0")
-    assert outcome.valid, outcome.issues
-
-
 @pytest.fixture
 def standards() -> dict[str, Any]:
     store: dict[str, Any] = {}
@@ -57,14 +52,14 @@ def test_lifecycle(standards: dict[str, Any]) -> None:
     """Create, get, update and list content standards with schema-valid answers."""
     standards_id = _id(standards)
     got = get_standards(standards, {"standards_id": standards_id})
-    _valid("get_content_standards", got)
+    assert_schema_valid("get_content_standards", got)
     assert got["name"] == "Acme"
     assert got["policies"] == POLICIES
     reply = update_standards(standards, {"standards_id": standards_id, "scope": {"languages_any": ["en", "fr"]}}, NOW)
-    _valid("update_content_standards", reply)
+    assert_schema_valid("update_content_standards", reply)
     assert get_standards(standards, {"standards_id": standards_id})["languages_any"] == ["en", "fr"]
     listed = list_standards(standards, {"languages": ["fr"]})
-    _valid("list_content_standards", listed)
+    assert_schema_valid("list_content_standards", listed)
     assert [s["standards_id"] for s in listed["standards"]] == [standards_id]
     assert list_standards(standards, {"channels": ["ctv"]})["standards"] == []
 
@@ -82,7 +77,7 @@ def test_calibration_passes_clean_and_fails_violent_artifacts(standards: dict[st
     """A violent artifact fails the must policy on violence; a clean one passes; colours stay unevaluated."""
     standards_id = _id(standards)
     clean = calibrate(standards, {"standards_id": standards_id, "artifact": CLEAN})
-    _valid("calibrate_content", clean)
+    assert_schema_valid("calibrate_content", clean)
     assert clean["verdict"] == "pass"
     assert {f["feature_id"]: f["status"] for f in clean["features"]} == {
         "no_violent_imagery": "passed",
@@ -144,7 +139,7 @@ def test_delivery_validation_counts_failures(standards: dict[str, Any]) -> None:
             ],
         },
     )
-    _valid("validate_content_delivery", reply)
+    assert_schema_valid("validate_content_delivery", reply)
     assert reply["summary"] == {"total_records": 3, "passed_records": 2, "failed_records": 1}
     assert [r["verdict"] for r in reply["results"]] == ["pass", "fail", "pass"]
 

@@ -6,8 +6,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from adcp.validation.schema_validator import validate_response
 
+from tests.schemas import assert_schema_valid
 from trainer.adcp.errors import AdcpError
 from trainer.domain.governance.checks import check_response, parse_check, run_check
 from trainer.domain.governance.ledger import audit_logs, report_outcome
@@ -37,11 +37,6 @@ def _check(plans: dict[str, Any], checks: dict[str, Any], **args: Any) -> dict[s
     return run_check(plans, checks, parse_check(request), NOW)
 
 
-def _valid(tool: str, payload: dict[str, Any]) -> None:
-    outcome = validate_response(tool, payload, version="3.0")
-    assert outcome.valid, outcome.issues
-
-
 def test_approved_check_opens_a_governed_action(plans: dict[str, Any]) -> None:
     """An approval carries a fresh governance_context, an expiry an hour out, and a schema-valid shape."""
     checks: dict[str, Any] = {}
@@ -51,7 +46,7 @@ def test_approved_check_opens_a_governed_action(plans: dict[str, Any]) -> None:
     assert reply["expires_at"] == "2026-06-01T13:00:00.000Z"
     assert reply["governance_context"]
     assert checks[reply["check_id"]] is check
-    _valid("check_governance", reply)
+    assert_schema_valid("check_governance", reply)
 
 
 def test_denied_check_keeps_the_buyers_context_and_findings(plans: dict[str, Any]) -> None:
@@ -62,7 +57,7 @@ def test_denied_check_keeps_the_buyers_context_and_findings(plans: dict[str, Any
     assert reply["governance_context"] == "gc-1"
     assert "expires_at" not in reply
     assert reply["findings"][0]["category_id"] == "geo_compliance"
-    _valid("check_governance", reply)
+    assert_schema_valid("check_governance", reply)
 
 
 def test_unknown_plan_is_a_stored_denial(plans: dict[str, Any]) -> None:
@@ -119,7 +114,7 @@ def test_completed_outcome_commits_budget(plans: dict[str, Any]) -> None:
     assert reply["committed_budget"] == 4000
     assert reply["plan_summary"] == {"total_committed": 4000, "budget_remaining": 6000}
     assert plans["plan_q3"]["committed_by_type"] == {"media_buy": 4000}
-    _valid("report_plan_outcome", reply)
+    assert_schema_valid("report_plan_outcome", reply)
 
 
 def test_completed_outcome_sums_packages_when_no_total(plans: dict[str, Any]) -> None:
@@ -196,7 +191,7 @@ def test_audit_log_shows_checks_outcomes_and_drift(plans: dict[str, Any]) -> Non
         NOW,
     )
     reply = audit_logs(plans, checks, outcomes, {"plan_ids": ["plan_q3", "unknown"], "include_entries": True})
-    _valid("get_plan_audit_logs", reply)
+    assert_schema_valid("get_plan_audit_logs", reply)
     (log,) = reply["plans"]
     assert log["budget"] == {"authorized": 10000, "committed": 4000, "remaining": 6000, "utilization_pct": 40.0}
     assert log["summary"]["statuses"] == {"approved": 1, "denied": 1, "conditions": 0, "human_reviewed": 1}

@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from adcp.validation.schema_validator import validate_response
 
+from tests.schemas import assert_schema_valid
 from trainer.adcp.errors import AdcpError
 from trainer.domain.governance.inventory_lists import (
     COLLECTION_LISTS,
@@ -30,11 +30,6 @@ def _domains(*values: str) -> list[dict[str, Any]]:
     return [{"selection_type": "identifiers", "identifiers": [{"type": "domain", "value": v} for v in values]}]
 
 
-def _valid(tool: str, payload: dict[str, Any]) -> None:
-    outcome = validate_response(tool, payload, version="3.0")
-    assert outcome.valid, outcome.issues
-
-
 def test_property_list_lifecycle() -> None:
     """Create, get (resolved), update (replace), list and delete a property list."""
     lists: dict[str, Any] = {}
@@ -44,24 +39,24 @@ def test_property_list_lifecycle() -> None:
         {"name": "Approved", "account": ACCOUNT, "base_properties": _domains("a.example", "b.example")},
         NOW,
     )
-    _valid("create_property_list", created)
+    assert_schema_valid("create_property_list", created)
     list_id = created["list"]["list_id"]
     assert list_id.startswith("pl_")
     assert created["auth_token"].startswith("pat_sandbox_")
     assert created["list"]["property_count"] == 2
     got = get_list(PROPERTY_LISTS, lists, {"list_id": list_id}, NOW)
-    _valid("get_property_list", got)
+    assert_schema_valid("get_property_list", got)
     assert [i["value"] for i in got["identifiers"]] == ["a.example", "b.example"]
     assert got["cache_valid_until"] == "2026-06-02T12:00:00.000Z"
     updated = update_list(PROPERTY_LISTS, lists, {"list_id": list_id, "base_properties": _domains("c.example")}, NOW)
-    _valid("update_property_list", updated)
+    assert_schema_valid("update_property_list", updated)
     assert updated["list"]["property_count"] == 1
     assert updated["list"]["name"] == "Approved"
     listed = list_lists(PROPERTY_LISTS, lists, {"name_contains": "appro"})
-    _valid("list_property_lists", listed)
+    assert_schema_valid("list_property_lists", listed)
     assert [entry["list_id"] for entry in listed["lists"]] == [list_id]
     deleted = delete_list(PROPERTY_LISTS, lists, {"list_id": list_id})
-    _valid("delete_property_list", deleted)
+    assert_schema_valid("delete_property_list", deleted)
     assert deleted == {"deleted": True, "list_id": list_id}
     assert lists == {}
 
@@ -100,18 +95,18 @@ def test_collection_list_lifecycle() -> None:
     created = create_list(
         COLLECTION_LISTS, lists, {"name": "Shows", "base_collections": sources, "filters": {"kinds": ["series"]}}, NOW
     )
-    _valid("create_collection_list", created)
+    assert_schema_valid("create_collection_list", created)
     list_id = created["list"]["list_id"]
     assert list_id.startswith("cl_")
     assert created["auth_token"].startswith("tok_")
     plain = get_list(COLLECTION_LISTS, lists, {"list_id": list_id}, NOW)
     assert "collections" not in plain
     resolved = get_list(COLLECTION_LISTS, lists, {"list_id": list_id, "resolve": True}, NOW)
-    _valid("get_collection_list", resolved)
+    assert_schema_valid("get_collection_list", resolved)
     assert [c["collection_rid"] for c in resolved["collections"]] == ["imdb_id:tt1", "imdb_id:tt2"]
     assert resolved["cache_valid_until"] == "2026-06-08T12:00:00.000Z"
     updated = update_list(COLLECTION_LISTS, lists, {"list_id": list_id, "name": "Renamed"}, NOW)
-    _valid("update_collection_list", updated)
+    assert_schema_valid("update_collection_list", updated)
     assert delete_list(COLLECTION_LISTS, lists, {"list_id": list_id}) == {"deleted": True, "list_id": list_id}
     assert delete_list(COLLECTION_LISTS, lists, {"list_id": list_id}) == {"deleted": False, "list_id": list_id}
 

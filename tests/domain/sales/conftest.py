@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from adcp.validation.schema_validator import format_issues, validate_response
 
+from tests.schemas import SchemaCheck as SchemaCheck  # re-exported for the tests here
 from trainer.adcp.sessions import Session
 from trainer.domain.sales import media_buys
 from trainer.domain.sales.seller import SalesDomain
@@ -17,7 +17,6 @@ NOW = datetime(2026, 6, 1, 12, tzinfo=UTC)
 AGENT_URL = "https://trainer.example/sales/mcp"
 ACCOUNT = {"brand": {"domain": "acmeoutdoor.example"}, "operator": "pinnacle-agency.example"}
 
-SchemaCheck = Callable[[str, dict[str, Any]], None]
 CreateBuy = Callable[..., dict[str, Any]]
 
 
@@ -29,17 +28,6 @@ def domain() -> SalesDomain:
 @pytest.fixture
 def session() -> Session:
     return Session(key="open:acmeoutdoor.example", created_at=NOW, last_accessed_at=NOW)
-
-
-@pytest.fixture
-def schema_valid() -> SchemaCheck:
-    """Assert that a payload matches the AdCP 3.0 response schema of a tool."""
-
-    def check(tool: str, payload: dict[str, Any]) -> None:
-        outcome = validate_response(tool, payload, version="3.0.6")
-        assert outcome.valid, format_issues(outcome.issues, limit=10)
-
-    return check
 
 
 def package(**overrides: Any) -> dict[str, Any]:
