@@ -7,6 +7,7 @@ from collections.abc import Awaitable, Callable, Iterator, MutableMapping
 from datetime import datetime
 from typing import Any, Protocol
 
+import attrs
 import pytest
 import structlog
 from aiohttp import web
@@ -54,6 +55,12 @@ def platform(clock: FrozenClock) -> Platform:
 def trainer_config() -> Config:
     """The embedded default config (all six tenants, open auth), untouched by the environment."""
     return load_config(DEFAULT_CONFIG, env={})
+
+
+def only_tenants(*tenant_ids: str) -> Config:
+    """The embedded default config cut down to ``tenant_ids``, for tests that need nothing else to boot."""
+    config = load_config(DEFAULT_CONFIG, env={})
+    return attrs.evolve(config, tenants=tuple(t for t in config.tenants if t.id in tenant_ids))
 
 
 @pytest.fixture

@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import CallTool, Rpc
-from trainer.config import Config, parse_config
+from tests.conftest import CallTool, Rpc, only_tenants
+from trainer.config import Config
 from trainer.platform import Platform
 
 ACCOUNT = {"brand": {"domain": "acmeoutdoor.example"}, "operator": "pinnacle-agency.example"}
@@ -17,7 +17,7 @@ WEBHOOK = {"url": "https://pinnacle-agency.example/webhooks/revocation"}
 @pytest.fixture
 def trainer_config() -> Config:
     """Only the tenant under test: these tests need nothing else to boot."""
-    return parse_config({"tenants": {"brand": {"factory": "trainer.tenants.brand:build"}}}, "<brand tests>")
+    return only_tenants("brand")
 
 
 def _acquire_args(key: str, **campaign: Any) -> dict[str, Any]:

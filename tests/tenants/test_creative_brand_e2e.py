@@ -12,8 +12,9 @@ import pytest
 from mcp import ClientSession
 from mcp.client.streamable_http import streamable_http_client
 
+from tests.conftest import only_tenants
 from trainer.clock import FrozenClock
-from trainer.config import Config, parse_config
+from trainer.config import Config
 
 ACCOUNT = {"brand": {"domain": "acmeoutdoor.example"}, "operator": "pinnacle-agency.example"}
 
@@ -21,16 +22,7 @@ ACCOUNT = {"brand": {"domain": "acmeoutdoor.example"}, "operator": "pinnacle-age
 @pytest.fixture
 def trainer_config() -> Config:
     """The three tenants the journey crosses."""
-    return parse_config(
-        {
-            "tenants": {
-                "brand": {"factory": "trainer.tenants.brand:build"},
-                "creative-builder": {"factory": "trainer.tenants.creative_builder:build"},
-                "creative": {"factory": "trainer.tenants.creative:build"},
-            }
-        },
-        "<e2e>",
-    )
+    return only_tenants("brand", "creative-builder", "creative")
 
 
 @asynccontextmanager

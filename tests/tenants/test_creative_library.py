@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import CallTool
-from trainer.config import Config, parse_config
+from tests.conftest import CallTool, only_tenants
+from trainer.config import Config
 
 ACCOUNT = {"brand": {"domain": "acmeoutdoor.example"}, "operator": "pinnacle-agency.example"}
 TENANTS = ["creative", "creative-builder"]
@@ -16,15 +16,7 @@ TENANTS = ["creative", "creative-builder"]
 @pytest.fixture
 def trainer_config() -> Config:
     """Only the two creative tenants: these tests need nothing else to boot."""
-    return parse_config(
-        {
-            "tenants": {
-                "creative": {"factory": "trainer.tenants.creative:build"},
-                "creative-builder": {"factory": "trainer.tenants.creative_builder:build"},
-            }
-        },
-        "<creative library tests>",
-    )
+    return only_tenants("creative", "creative-builder")
 
 
 async def _format(call_tool: CallTool, tenant: str, format_id: str) -> dict[str, Any]:

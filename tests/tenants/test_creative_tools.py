@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import CallTool, Rpc
-from trainer.config import Config, parse_config
+from tests.conftest import CallTool, Rpc, only_tenants
+from trainer.config import Config
 
 ACCOUNT = {"brand": {"domain": "acmeoutdoor.example"}, "operator": "pinnacle-agency.example"}
 AGENT = "https://your-agent.example.com"
@@ -17,15 +17,7 @@ TENANTS = ["creative", "creative-builder"]
 @pytest.fixture
 def trainer_config() -> Config:
     """Only the two creative tenants: these tests need nothing else to boot."""
-    return parse_config(
-        {
-            "tenants": {
-                "creative": {"factory": "trainer.tenants.creative:build"},
-                "creative-builder": {"factory": "trainer.tenants.creative_builder:build"},
-            }
-        },
-        "<creative tests>",
-    )
+    return only_tenants("creative", "creative-builder")
 
 
 def _format(format_id: str) -> dict[str, str]:

@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import CallTool, Rpc
-from trainer.config import Config, parse_config
+from tests.conftest import CallTool, Rpc, only_tenants
+from trainer.config import Config
 
 ACCOUNT = {"brand": {"domain": "acmeoutdoor.example"}, "operator": "pinnacle-agency.example"}
 CALLER = "https://pinnacle-agency.example"
@@ -24,7 +24,7 @@ PLAN = {
 @pytest.fixture
 def trainer_config() -> Config:
     """Only the tenant under test: these tests need nothing else to boot."""
-    return parse_config({"tenants": {"governance": {"factory": "trainer.tenants.governance:build"}}}, "<gov tests>")
+    return only_tenants("governance")
 
 
 def _payload(result: dict[str, Any]) -> dict[str, Any]:

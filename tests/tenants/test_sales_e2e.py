@@ -10,8 +10,9 @@ import pytest
 from mcp import ClientSession
 from mcp.client.streamable_http import streamable_http_client
 
+from tests.conftest import only_tenants
 from trainer.clock import FrozenClock, parse_instant
-from trainer.config import Config, parse_config
+from trainer.config import Config
 
 ACCOUNT = {"brand": {"domain": "acmeoutdoor.example"}, "operator": "pinnacle-agency.example"}
 Call = Callable[[str, dict[str, Any]], Awaitable[dict[str, Any]]]
@@ -20,7 +21,7 @@ Call = Callable[[str, dict[str, Any]], Awaitable[dict[str, Any]]]
 @pytest.fixture
 def trainer_config() -> Config:
     """Only /sales: the journey needs nothing else."""
-    return parse_config({"tenants": {"sales": {"factory": "trainer.tenants.sales:build"}}}, "<sales e2e>")
+    return only_tenants("sales")
 
 
 @contextlib.asynccontextmanager

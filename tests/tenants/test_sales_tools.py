@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import CallTool, Rpc
+from tests.conftest import CallTool, Rpc, only_tenants
 from tests.schemas import assert_schema_valid
-from trainer.config import Config, parse_config
+from trainer.config import Config
 
 ACCOUNT = {"brand": {"domain": "acmeoutdoor.example"}, "operator": "pinnacle-agency.example"}
 SANDBOX = {**ACCOUNT, "sandbox": True}
@@ -20,7 +20,7 @@ PACKAGE = {"product_id": "test-product", "pricing_option_id": "test-pricing", "b
 @pytest.fixture
 def trainer_config() -> Config:
     """Only the tenant under test: these tests need nothing else to boot."""
-    return parse_config({"tenants": {"sales": {"factory": "trainer.tenants.sales:build"}}}, "<sales tests>")
+    return only_tenants("sales")
 
 
 async def _ok(call_tool: CallTool, tool: str, args: dict[str, Any]) -> dict[str, Any]:

@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import CallTool, Rpc
-from trainer.config import Config, parse_config
+from tests.conftest import CallTool, Rpc, only_tenants
+from trainer.config import Config
 
 ACCOUNT = {"brand": {"domain": "novamotors.example"}, "operator": "pinnacle-agency.example"}
 AGENT = "https://wonderstruck.salesagents.example"
@@ -16,7 +16,7 @@ AGENT = "https://wonderstruck.salesagents.example"
 @pytest.fixture
 def trainer_config() -> Config:
     """Only the tenant under test: these tests need nothing else to boot."""
-    return parse_config({"tenants": {"signals": {"factory": "trainer.tenants.signals:build"}}}, "<signals tests>")
+    return only_tenants("signals")
 
 
 async def test_tools_and_capabilities(call_tool: CallTool, rpc: Rpc) -> None:
